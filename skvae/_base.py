@@ -1,0 +1,417 @@
+"""The shared base of every skvae estimator: parameters, fit, transform, scoring, sampling."""
+
+# Authors: The skvae developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import copy
+import logging
+import math
+import warnings
+from functools import partial
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils import check_array, check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from skvae._engine import VAENet, _TensorSplit, make_callbacks
+from skvae.losses._elbo import kl_per_latent
+from skvae.losses._objective import Objective
+from skvae.models import ConvDecoder, ConvEncoder, Discriminator, MLPDecoder, MLPEncoder, VAEModule
+from skvae.utils._sklearn_compat import Interval, StrOptions, _fit_context, validate_data
+from skvae.utils._torch import batched, resolve_device
+
+logger = logging.getLogger(__name__)
+
+#: Monte-Carlo draws of eps used by score_samples. The same draws serve every sample, so the
+#: score of a row does not depend on which other rows are scored with it.
+_N_SCORE_DRAWS = 8
+
+
+class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Base class of the VAE estimators. Subclasses define ``__init__`` and ``_objective``.
+
+    Warning: This class should not be used directly. Use derived classes instead.
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like"],
+        "architecture": [StrOptions({"mlp", "conv"})],
+        "input_shape": ["array-like", None],
+        "likelihood": [StrOptions({"gaussian", "bernoulli"})],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "device": [StrOptions({"cpu", "cuda", "auto"})],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "callbacks": [list, None],
+    }
+
+    def __init__(
+        self,
+        n_components=10,
+        *,
+        hidden_layer_sizes=(128, 64),
+        architecture="mlp",
+        input_shape=None,
+        likelihood="gaussian",
+        max_iter=100,
+        batch_size=256,
+        learning_rate=1e-3,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.architecture = architecture
+        self.input_shape = input_shape
+        self.likelihood = likelihood
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    @staticmethod
+    def _shared(namespace):
+        """The arguments of :class:`_BaseVAE` picked from a subclass ``__init__``'s locals."""
+        return {name: namespace[name] for name in _BaseVAE._get_param_names()}
+
+    # ------------------------------------------------------------------ subclass hooks
+    def _objective_params(self):
+        """Term weights of the unified objective fixed or exposed by the subclass."""
+        raise NotImplementedError
+
+    def _discriminator_params(self):
+        """``(hidden_layer_sizes, learning_rate)`` of the FactorVAE discriminator, or None."""
+        return None
+
+    # ------------------------------------------------------------------ fitting
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the VAE on ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data. Standardise tabular features first (e.g. with a
+            :class:`~sklearn.preprocessing.StandardScaler` in a pipeline): the Gaussian
+            likelihood has unit variance. For ``likelihood='bernoulli'`` values must lie in
+            ``[0, 1]``.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X = validate_data(self, X, dtype=np.float32, ensure_min_samples=2)
+        self._check_input(X)
+        device = resolve_device(self.device)
+        rng = check_random_state(self.random_state)
+        seed_init, seed_noise, seed_shuffle, seed_split, seed_score, seed_disc = rng.randint(
+            np.iinfo(np.int32).max, size=6
+        )
+        train_split, n_train = self._make_split(len(X), seed_split)
+        steps_per_epoch = max(1, n_train // min(self.batch_size, n_train))
+        objective = Objective(
+            likelihood=self.likelihood,
+            dataset_size=n_train,
+            **self._objective_params(steps_per_epoch * self.max_iter),
+        )
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(int(seed_init))
+            module = self._build_module(X.shape[1])
+        disc_params = self._discriminator_params()
+        discriminator = (
+            partial(Discriminator, self.n_components, tuple(int(h) for h in disc_params[0]))
+            if disc_params
+            else None
+        )
+        noise = torch.Generator(device=device).manual_seed(int(seed_noise))
+        net = VAENet(
+            module,
+            criterion=torch.nn.Identity,  # unused: the objective computes the loss
+            optimizer=torch.optim.Adam,
+            lr=self.learning_rate,
+            optimizer__fused=True,
+            max_epochs=self.max_iter,
+            batch_size=self.batch_size,
+            train_split=train_split,
+            callbacks=make_callbacks(
+                early_stopping=self.early_stopping,
+                n_iter_no_change=self.n_iter_no_change,
+                tol=self.tol,
+                verbose=self.verbose,
+                callbacks=self.callbacks,
+            ),
+            device=device,
+            verbose=0,
+            objective=objective,
+            generator=noise,
+            shuffle_generator=torch.Generator().manual_seed(int(seed_shuffle)),
+            discriminator=discriminator,
+            discriminator_seed=int(seed_disc),
+            discriminator_lr=disc_params[1] if disc_params else 1e-4,
+            description=type(self).__name__,
+        )
+        net.fit(torch.from_numpy(X).to(device), None)
+
+        self.module_ = net.module_.eval()
+        if discriminator is not None:
+            self.discriminator_ = net.discriminator_.eval()
+        self.device_ = device
+        self.history_ = [{k: v for k, v in row.items() if k != "batches"} for row in net.history]
+        self.n_iter_ = len(self.history_)
+        self.loss_curve_ = [row["train_loss"] for row in self.history_]
+        if self.early_stopping:
+            self.validation_scores_ = [row["valid_loss"] for row in self.history_]
+        self._score_seed = int(seed_score)
+        self.kl_per_latent_ = self._mean_kl(X)
+        if net.interrupted_:
+            warnings.warn(
+                f"Training was interrupted after {self.n_iter_} of {self.max_iter} epochs; "
+                "the estimator holds the partially trained model.",
+                UserWarning,
+                stacklevel=2,
+            )
+        logger.info(
+            "%s: %d epochs, final loss %.4g, informative latents (KL > 0.1): %d",
+            type(self).__name__, self.n_iter_, self.loss_curve_[-1] if self.loss_curve_ else np.nan,
+            int((self.kl_per_latent_ > 0.1).sum()),
+        )
+        return self
+
+    def _check_input(self, X):
+        if self.likelihood == "bernoulli" and (X.min() < 0 or X.max() > 1):
+            raise ValueError(
+                "likelihood='bernoulli' needs values in [0, 1]; got values in "
+                f"[{X.min():.3g}, {X.max():.3g}]. Rescale X or use likelihood='gaussian'."
+            )
+        if self.architecture == "conv":
+            if self.input_shape is None or len(self.input_shape) not in (2, 3):
+                raise ValueError(
+                    "architecture='conv' needs input_shape=(channels, height, width) or "
+                    f"(height, width), got input_shape={self.input_shape!r}."
+                )
+            if math.prod(self.input_shape) != X.shape[1]:
+                raise ValueError(
+                    f"input_shape={tuple(self.input_shape)} holds {math.prod(self.input_shape)} "
+                    f"values but X has {X.shape[1]} features."
+                )
+        if any(int(h) < 1 for h in self.hidden_layer_sizes):
+            raise ValueError(
+                f"hidden_layer_sizes must be positive integers, got {self.hidden_layer_sizes!r}."
+            )
+
+    def _make_split(self, n_samples, seed):
+        """The validation split for early stopping: (skorch train_split or None, n_train)."""
+        if not self.early_stopping:
+            return None, n_samples
+        n_valid = int(round(self.validation_fraction * n_samples))
+        if n_valid < 2 or n_samples - n_valid < 2:
+            raise ValueError(
+                f"early_stopping with validation_fraction={self.validation_fraction} leaves "
+                f"{n_valid} validation and {n_samples - n_valid} training rows out of "
+                f"{n_samples}; both need at least 2. Use more rows or early_stopping=False."
+            )
+        valid_index = np.random.RandomState(seed).permutation(n_samples)[:n_valid]
+        return _TensorSplit(torch.from_numpy(valid_index)), n_samples - n_valid
+
+    def _build_module(self, n_features):
+        hidden = tuple(int(h) for h in self.hidden_layer_sizes)
+        if self.architecture == "conv":
+            shape = tuple(self.input_shape)
+            shape = shape if len(shape) == 3 else (1, *shape)
+            encoder = ConvEncoder(shape, self.n_components, hidden)
+            decoder = ConvDecoder(self.n_components, shape, hidden[::-1])
+        else:
+            encoder = MLPEncoder(n_features, self.n_components, hidden)
+            decoder = MLPDecoder(self.n_components, n_features, hidden[::-1])
+        return VAEModule(encoder, decoder)
+
+    def _mean_kl(self, X):
+        mu, logvar = batched(self.module_.encoder, X, self.device_)
+        return kl_per_latent(torch.from_numpy(mu), torch.from_numpy(logvar)).mean(0).numpy()
+
+    # ------------------------------------------------------------------ inference
+    def transform(self, X):
+        """Encode ``X`` to the posterior means of the latents (deterministic).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to encode.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_components)
+            Posterior means, float32.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float32, reset=False)
+        return batched(lambda x: self.module_.encoder(x)[0], X, self.device_)
+
+    def inverse_transform(self, X):
+        """Decode latent codes to the means of p(x|z).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Latent codes, e.g. the output of :meth:`transform`.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features)
+            Decoder means (probabilities for ``likelihood='bernoulli'``), float32.
+        """
+        check_is_fitted(self)
+        Z = check_array(X, input_name="X", dtype=np.float32)
+        if Z.shape[1] != self.n_components:
+            raise ValueError(
+                f"inverse_transform expects latent codes with n_components={self.n_components} "
+                f"columns, got {Z.shape[1]}."
+            )
+        return batched(self._decode_mean, Z, self.device_)
+
+    def _decode_mean(self, z):
+        x_params = self.module_.decoder(z)
+        return torch.sigmoid(x_params) if self.likelihood == "bernoulli" else x_params
+
+    def sample(self, n_samples=1, random_state=None):
+        """Draw latent codes from the prior N(0, I) and decode their means.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of samples.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the latent draws. Pass an int for reproducible output.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            Decoder means of the sampled codes.
+        Z : ndarray of shape (n_samples, n_components)
+            The sampled latent codes.
+        """
+        check_is_fitted(self)
+        if not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        rng = check_random_state(random_state)
+        Z = rng.standard_normal((n_samples, self.n_components)).astype(np.float32)
+        return self.inverse_transform(Z), Z
+
+    def score_samples(self, X):
+        """Evidence lower bound (ELBO) of each sample, in nats (a lower bound on log p(x)).
+
+        ``ELBO = E_q[log p(x|z)] - KL(q(z|x) || p(z))``, with the KL computed analytically and
+        the expectation estimated from 8 fixed draws of the reparameterisation noise (seeded
+        at fit time and shared by all rows, so a row's score does not depend on the others).
+        The Gaussian log-likelihood includes its ``-0.5 * log(2 pi)`` constant per feature.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to score.
+
+        Returns
+        -------
+        elbo : ndarray of shape (n_samples,)
+            Per-sample ELBO (float64).
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float32, reset=False)
+        eps = torch.from_numpy(
+            np.random.RandomState(self._score_seed).standard_normal(
+                (_N_SCORE_DRAWS, self.n_components)
+            )
+        ).to(self.device_)
+        objective = Objective(likelihood=self.likelihood)
+        # Float64 makes a row's score independent of the batch it is computed in (float32
+        # matrix products round differently for different batch sizes).
+        module = copy.deepcopy(self.module_).double()
+
+        def elbo(x):
+            x = x.double()
+            mu, logvar = module.encoder(x)
+            z = mu.unsqueeze(0) + eps.unsqueeze(1) * torch.exp(0.5 * logvar).unsqueeze(0)
+            x_params = module.decoder(z.reshape(-1, self.n_components))
+            nll = objective.reconstruction_nll(
+                x.repeat(_N_SCORE_DRAWS, 1), x_params, constant=True
+            ).view(_N_SCORE_DRAWS, -1)
+            return -nll.mean(0) - kl_per_latent(mu, logvar).sum(1)
+
+        return batched(elbo, X, self.device_, batch_size=2048).astype(np.float64)
+
+    def score(self, X, y=None):
+        """Mean ELBO of ``X`` in nats (greater is better); see :meth:`score_samples`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to score.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        score : float
+            Mean per-sample evidence lower bound.
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    # ------------------------------------------------------------------ persistence, tags
+    def __getstate__(self):
+        state = super().__getstate__()
+        if getattr(self, "device_", "cpu") != "cpu":
+            # Pickles always hold CPU tensors, so a GPU-fitted model loads anywhere.
+            for name in ("module_", "discriminator_"):
+                if name in state:
+                    state[name] = copy.deepcopy(state[name]).cpu()
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        device = getattr(self, "device_", "cpu")
+        if device != "cpu":
+            if torch.cuda.is_available():
+                for name in ("module_", "discriminator_"):
+                    if hasattr(self, name):
+                        getattr(self, name).to(device)
+            else:
+                self.device_ = "cpu"
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        tags.input_tags.allow_nan = False
+        tags.non_deterministic = self.device == "cuda" or (
+            self.device == "auto" and torch.cuda.is_available()
+        )
+        return tags
+
+    @property
+    def _n_features_out(self):
+        return self.n_components

@@ -1,0 +1,24 @@
+"""DIP-VAE moment-matching penalties (Kumar et al., 2018)."""
+
+# Authors: The skvae developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import torch
+
+
+def dip_penalty(mu, logvar, lambda_od, lambda_d, dip_type="ii"):
+    """Push the covariance of the aggregate posterior toward the identity.
+
+    ``lambda_od * sum_{i != j} C_ij^2 + lambda_d * sum_i (C_ii - 1)^2`` with ``C = Cov[mu]``
+    (type I) or ``C = Cov[mu] + E[diag(sigma^2)]`` (type II, the covariance of z).
+
+    Returns
+    -------
+    Tensor (scalar)
+    """
+    cov = torch.cov(mu.T, correction=0)
+    if dip_type == "ii":
+        cov = cov + torch.diag(logvar.exp().mean(dim=0))
+    diag = torch.diagonal(cov)
+    off_diag = cov.pow(2).sum() - diag.pow(2).sum()
+    return lambda_od * off_diag + lambda_d * (diag - 1.0).pow(2).sum()

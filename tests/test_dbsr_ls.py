@@ -1,0 +1,357 @@
+"""Tests of DBSR-LS (dirty block-sparse regression in latent space)."""
+
+# Authors: The skvae developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import importlib.util
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from sklearn.decomposition import PCA
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import Lasso, MultiTaskLasso
+
+from skvae.metrics._dbsr_ls import (
+    DBSRLSResult,
+    _choose,
+    _gram,
+    _lambda_max,
+    _prox_dirty,
+    _solve_dirty_gram,
+    _standardize,
+    dbsr_ls,
+    dbsr_ls_from_codes,
+    dirty_regression,
+)
+
+TOL = dict(max_iter=20000, tol=1e-11)
+
+
+def _correlated_data(seed=0, n=300, K=5, p=7):
+    """Standardised, correlated latents and features with a mixed structure."""
+    rng = np.random.default_rng(seed)
+    Z = rng.normal(size=(n, K)) @ (np.eye(K) + 0.4 * rng.normal(size=(K, K)))
+    W = np.zeros((K, p))
+    W[0] = 0.6  # a latent used by every feature: group part
+    W[1, :3] = [0.8, -0.7, 0.5]
+    W[2, 4] = 0.9  # a single link: sparse part
+    X = Z @ W + rng.normal(size=(n, p))
+    return _standardize(Z), _standardize(X)
+
+
+def _planted(seed=1, n=4000):
+    """Independent latents, 3 disjoint feature blocks, a 4th latent unused."""
+    rng = np.random.default_rng(seed)
+    K, p = 4, 9
+    Z = rng.uniform(-np.sqrt(3), np.sqrt(3), size=(n, K))
+    W = np.zeros((K, p))
+    for k in range(3):
+        W[k, 3 * k : 3 * k + 3] = [0.95, 0.9, 0.85]
+    X = Z @ W + np.sqrt(1 - W.max(axis=0) ** 2) * rng.normal(size=(n, p))
+    return Z, X, W
+
+
+# ------------------------------------------------------------------ solver vs sklearn
+def test_large_lambda_s_is_multitask_lasso():
+    Z, X = _correlated_data()
+    alpha = 0.3
+    B, S = dirty_regression(Z, X, alpha, 1e6, **TOL)
+    ref = MultiTaskLasso(alpha=alpha, fit_intercept=False, tol=1e-12, max_iter=100000)
+    ref.fit(Z, X)
+    assert np.all(S == 0)
+    assert np.any(np.all(B == 0, axis=1)) and np.any(B != 0)  # some rows dropped
+    np.testing.assert_allclose(B, ref.coef_.T, atol=1e-6)
+
+
+def test_large_lambda_b_is_lasso():
+    Z, X = _correlated_data(seed=1)
+    alpha = 0.03
+    B, S = dirty_regression(Z, X, 1e6, alpha, **TOL)
+    ref = Lasso(alpha=alpha, fit_intercept=False, tol=1e-12, max_iter=100000)
+    ref.fit(Z, X)
+    assert np.all(B == 0)
+    assert np.any(S == 0) and np.any(S != 0)
+    np.testing.assert_allclose(S, ref.coef_.T, atol=1e-6)
+
+
+def test_kkt_conditions_dirty_case():
+    Z, X = _correlated_data(seed=2)
+    lam_b, lam_s = 0.12, 0.06
+    B, S = dirty_regression(Z, X, lam_b, lam_s, **TOL)
+    G, C = _gram(Z, X)
+    grad = G @ (B + S) - C
+    # genuinely dirty: both parts active, with zero rows and zero entries
+    rows = np.linalg.norm(B, axis=1) > 0
+    assert rows.any() and not rows.all()
+    assert np.any(S != 0) and np.any(S == 0)
+    assert np.any(rows[:, None] & (S != 0))  # a latent in B with an extra S link
+    atol = 1e-7
+    unit = B[rows] / np.linalg.norm(B[rows], axis=1, keepdims=True)
+    np.testing.assert_allclose(grad[rows], -lam_b * unit, atol=atol)
+    assert np.all(np.linalg.norm(grad[~rows], axis=1) <= lam_b + atol)
+    nz = S != 0
+    np.testing.assert_allclose(grad[nz], -lam_s * np.sign(S[nz]), atol=atol)
+    assert np.all(np.abs(grad[~nz]) <= lam_s + atol)
+
+
+def test_zero_penalties_give_least_squares():
+    Z, X = _correlated_data(seed=3)
+    B, S = dirty_regression(Z, X, 0.0, 0.0, **TOL)
+    ols = np.linalg.lstsq(Z, X, rcond=None)[0]
+    np.testing.assert_allclose(B + S, ols, atol=1e-8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    v=arrays(np.float64, 6, elements=st.floats(-5, 5)),
+    a=st.floats(0, 3),
+    r=st.floats(0, 6),
+)
+def test_prox_is_the_row_minimiser(v, a, r):
+    """Optimality of min 0.5||B + S - v||^2 + r||B|| + a|S|_1 for one row."""
+    B, S = _prox_dirty(v[None], np.array([[a]]), np.array([[r]]))
+    B, S = B[0], S[0]
+    w = v - B - S  # must be a common subgradient of both penalties
+    atol = 1e-9 * (1 + np.abs(v).max())
+    assert np.all(np.abs(w) <= a + atol)
+    assert np.linalg.norm(w) <= r + atol
+    np.testing.assert_allclose(w[S != 0], a * np.sign(S[S != 0]), atol=atol)
+    if np.any(B != 0):
+        np.testing.assert_allclose(w, r * B / np.linalg.norm(B), atol=atol)
+
+
+def test_batch_equals_one_at_a_time():
+    rng = np.random.default_rng(4)
+    data = [_correlated_data(seed=s, n=200 + 50 * s) for s in range(3)]
+    G, C = map(np.asarray, zip(*(_gram(Z, X) for Z, X in data)))
+    lam_b = np.array([0.0, 0.05, 0.1, 0.2, 0.4, 5.0])
+    lam_s = rng.permutation([0.0, 0.02, 0.05, 0.1, 0.3, 5.0])
+    B, S, _ = _solve_dirty_gram(G, C, lam_b, lam_s, **TOL)
+    assert B.shape == S.shape == (3, 6, 5, 7)
+    for f, (Z, X) in enumerate(data):
+        for ell in range(6):
+            b, s = dirty_regression(Z, X, lam_b[ell], lam_s[ell], **TOL)
+            np.testing.assert_allclose(B[f, ell] + S[f, ell], b + s, atol=1e-9)
+            np.testing.assert_allclose(B[f, ell], b, atol=1e-9)
+
+
+def test_not_converged_warns():
+    Z, X = _correlated_data()
+    with pytest.warns(Warning, match="did not converge"):
+        dirty_regression(Z, X, 0.01, 0.01, max_iter=1, tol=0.0)
+
+
+# ------------------------------------------------------------------ grid, CV, 1-SE
+def test_lambda_max_zeroes_everything_and_not_below():
+    Z, X = _correlated_data(seed=5)
+    C = Z.T @ X / len(Z)
+    lam_b, lam_s = np.linalg.norm(C, axis=1).max(), np.abs(C).max()
+    assert _lambda_max(C) == pytest.approx((lam_b, lam_s))
+    res = dbsr_ls_from_codes(Z, X, n_lambdas=4, cv=3, random_state=0)
+    assert res.cv_lambdas_b[0] == pytest.approx(lam_b)
+    assert res.cv_lambdas_s[0] == pytest.approx(lam_s)
+    np.testing.assert_allclose(res.cv_lambdas_b / lam_b, [1, 0.1, 0.01, 0.001])
+    np.testing.assert_allclose(res.cv_lambdas_s / lam_s, [1, 0.1, 0.01, 0.001])
+    assert not dbsr_ls_from_codes(Z, X, lambdas=(lam_b, lam_s)).support.any()
+    below_b = dbsr_ls_from_codes(Z, X, lambdas=(0.99 * lam_b, lam_s))
+    below_s = dbsr_ls_from_codes(Z, X, lambdas=(lam_b, 0.99 * lam_s))
+    assert below_b.group_coef.any() and not below_b.sparse_coef.any()
+    assert below_s.sparse_coef.any() and not below_s.group_coef.any()
+
+
+def test_cv_error_matches_direct_refits():
+    from sklearn.model_selection import KFold
+
+    Z, X = _correlated_data(seed=6, n=120)
+    res = dbsr_ls_from_codes(Z, X, n_lambdas=3, cv=4, random_state=0, **TOL)
+    folds = list(KFold(4, shuffle=True, random_state=0).split(X))
+    for i, j in [(0, 0), (1, 2), (2, 1), (2, 2)]:
+        errs = []
+        for tr, te in folds:
+            mz, mx = Z[tr].mean(axis=0), X[tr].mean(axis=0)
+            lam = res.cv_lambdas_b[i], res.cv_lambdas_s[j]
+            B, S = dirty_regression(Z[tr] - mz, X[tr] - mx, *lam, **TOL)
+            errs.append(np.mean((X[te] - mx - (Z[te] - mz) @ (B + S)) ** 2))
+        assert res.cv_mse_mean[i, j] == pytest.approx(np.mean(errs), rel=1e-8)
+        assert res.cv_mse_std[i, j] == pytest.approx(np.std(errs, ddof=1), rel=1e-6)
+    assert res.cv_mse_mean.shape == res.cv_mse_std.shape == (3, 3)
+
+
+def test_one_se_rule_picks_sparsest_within_one_se():
+    mse = np.array([[1.0, 0.9, 0.8], [0.95, 0.55, 0.52], [0.9, 0.51, 0.50]])
+    std = np.full((3, 3), 0.1)  # SE = 0.1 / sqrt(4) = 0.05: cells <= 0.55 eligible
+    nnz = np.array([[0, 3, 6], [4, 8, 10], [9, 10, 12]], dtype=float)
+    assert _choose(mse, std, nnz, 4, one_se=False) == (2, 2)
+    assert _choose(mse, std, nnz, 4, one_se=True) == (1, 1)
+    # equal sparsity: the larger penalties (smaller i + j) win, then lower error
+    nnz[1, 2] = nnz[1, 1] = nnz[2, 1] = 5
+    assert _choose(mse, std, nnz, 4, one_se=True) == (1, 1)
+    nnz[1, 1] = 7
+    assert _choose(mse, std, nnz, 4, one_se=True) == (2, 1)
+
+
+def test_planted_blocks_recovered():
+    Z, X, W = _planted(n=20000)
+    res = dbsr_ls_from_codes(Z, X, random_state=0)
+    np.testing.assert_array_equal(res.support, W != 0)
+    np.testing.assert_array_equal(res.active_latents, [True, True, True, False])
+    blocks = [["x0", "x1", "x2"], ["x3", "x4", "x5"], ["x6", "x7", "x8"], []]
+    assert res.feature_sets == blocks
+    # standardised loadings, shrunk by the (small) chosen lasso penalty
+    W_std = W * Z.std(axis=0)[:, None] / X.std(axis=0)[None, :]
+    assert res.lambda_s < 0.03
+    np.testing.assert_allclose(res.coef, W_std, atol=res.lambda_s + 0.01)
+    np.testing.assert_allclose(res.importance, W_std**2, atol=0.05)
+
+
+def test_cv_is_reproducible_and_one_se_sparser():
+    Z, X, _ = _planted(seed=2, n=500)
+    a = dbsr_ls_from_codes(Z, X, random_state=3)
+    b = dbsr_ls_from_codes(Z, X, random_state=3)
+    np.testing.assert_array_equal(a.coef, b.coef)
+    c = dbsr_ls_from_codes(Z, X, random_state=3, one_se=False)
+    assert a.support.sum() <= c.support.sum()
+    assert c.cv_mse_mean.min() == pytest.approx(
+        c.cv_mse_mean[
+            np.searchsorted(-c.cv_lambdas_b, -c.lambda_b),
+            np.searchsorted(-c.cv_lambdas_s, -c.lambda_s),
+        ]
+    )
+
+
+# ------------------------------------------------------------------ masks, constants
+def test_constant_and_excluded_latents_have_zero_rows():
+    Z, X, W = _planted(n=1000)
+    Z = np.c_[Z, np.full(len(Z), 3.0)]  # constant latent
+    Z_before = Z.copy()
+    mask = np.array([True, True, False, True, True])
+    res = dbsr_ls_from_codes(Z, X, lambdas=(0.05, 0.02), informative=mask)
+    np.testing.assert_array_equal(Z, Z_before)  # input untouched
+    assert np.all(np.isfinite(res.coef))
+    assert not res.coef[2].any() and not res.coef[4].any()
+    sub = dbsr_ls_from_codes(Z[:, [0, 1, 3]], X, lambdas=(0.05, 0.02))
+    np.testing.assert_allclose(res.coef[[0, 1, 3]], sub.coef, atol=1e-10)
+    np.testing.assert_array_equal(res.informative, mask)
+
+
+def test_no_informative_latent_gives_zero_result():
+    Z, X, _ = _planted(n=200)
+    res = dbsr_ls_from_codes(Z, X, informative=np.zeros(4, dtype=bool))
+    assert res.coef.shape == (4, 9) and not res.coef.any()
+    assert np.isnan(res.lambda_b) and res.cv_mse_mean is None
+
+
+# ------------------------------------------------------------------ estimator wrapper
+def test_pca_dataframe_names_and_closed_form():
+    rng = np.random.default_rng(7)
+    X = pd.DataFrame(
+        rng.normal(size=(400, 4)) @ rng.normal(size=(4, 4)),
+        columns=["a", "b", "c", "d"],
+    )
+    pca = PCA(3).fit(X)
+    res = dbsr_ls(pca, X, random_state=0)
+    assert isinstance(res, DBSRLSResult)
+    assert list(res.feature_names) == ["a", "b", "c", "d"]
+    assert list(res.latent_names) == ["pca0", "pca1", "pca2"]
+    frame = res.to_frame("importance")
+    assert frame.shape == (3, 4) and list(frame.columns) == ["a", "b", "c", "d"]
+    np.testing.assert_array_equal(frame.to_numpy(), res.coef**2)
+    assert res.to_frame("support").to_numpy().dtype == bool
+    # PCA scores are uncorrelated: with no penalty Theta is the correlation matrix
+    ls = dbsr_ls(pca, X, lambdas=(0.0, 0.0))
+    corr = np.corrcoef(pca.transform(X).T, X.to_numpy().T)[:3, 3:]
+    np.testing.assert_allclose(ls.coef, corr, atol=1e-10)
+    assert ls.cv_lambdas_b is None
+
+
+def test_default_names_and_result_properties():
+    Z, X, W = _planted(n=300)
+    res = dbsr_ls_from_codes(Z, X, lambdas=(10.0, 0.1))
+    assert list(res.latent_names) == ["z0", "z1", "z2", "z3"]
+    assert list(res.feature_names) == [f"x{j}" for j in range(9)]
+    np.testing.assert_array_equal(res.coef, res.group_coef + res.sparse_coef)
+    np.testing.assert_array_equal(res.active_latents, res.coef.any(axis=1))
+    with pytest.raises(ValueError, match="which"):
+        res.to_frame("nonsense")
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("skvae.plotting._heatmap") is None,
+    reason="skvae.plotting._heatmap not written yet",
+)
+def test_plot_returns_axes():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    Z, X, _ = _planted(n=300)
+    res = dbsr_ls_from_codes(Z, X, lambdas=(10.0, 0.1))
+    fig, ax = plt.subplots()
+    assert res.plot(ax=ax) is ax
+    plt.close(fig)
+
+
+# ------------------------------------------------------------------ bad input
+class _NoTransform:
+    def fit(self, X):
+        self.fitted_ = True
+        return self
+
+
+@pytest.mark.parametrize(
+    "kwargs, err, match",
+    [
+        (dict(lambdas=(-0.1, 0.1)), ValueError, "lambdas"),
+        (dict(lambdas=(0.1,)), ValueError, "lambdas"),
+        (dict(lambdas="bic"), ValueError, "lambdas"),
+        (dict(n_lambdas=0), ValueError, "n_lambdas"),
+        (dict(cv=1), ValueError, "cv"),
+        (dict(tol=-1.0), ValueError, "tol"),
+        (dict(lambda_min_ratio=0.0), ValueError, "lambda_min_ratio"),
+        (dict(informative=[True, False]), ValueError, "informative"),
+        (dict(informative=[0, 1, 1, 1]), ValueError, "informative"),
+        (dict(latent_names=["a"]), ValueError, "latent_names"),
+    ],
+)
+def test_bad_parameters(kwargs, err, match):
+    Z, X, _ = _planted(n=100)
+    with pytest.raises(err, match=match):
+        dbsr_ls_from_codes(Z, X, **kwargs)
+
+
+def test_bad_arrays():
+    Z, X, _ = _planted(n=100)
+    with pytest.raises(ValueError, match="same number of rows"):
+        dbsr_ls_from_codes(Z[:50], X)
+    X_nan = X.copy()
+    X_nan[3, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        dbsr_ls_from_codes(Z, X_nan)
+    with pytest.raises(ValueError, match="same number of rows"):
+        dirty_regression(Z, X[:10], 0.1, 0.1)
+    with pytest.raises(ValueError, match="lambda_b"):
+        dirty_regression(Z, X, -1.0, 0.1)
+    with pytest.raises(ValueError, match="2D"):
+        dbsr_ls_from_codes(Z[:, 0], X)
+    fixed = dbsr_ls_from_codes(Z, X, lambdas=np.array([0.1, 0.1]))
+    assert fixed.lambda_b == fixed.lambda_s == 0.1
+    with pytest.raises(ValueError, match="lambdas"):
+        dbsr_ls_from_codes(Z, X, lambdas=(0.1, np.inf))
+
+
+def test_bad_estimators():
+    _, X, _ = _planted(n=100)
+    with pytest.raises(NotFittedError):
+        dbsr_ls(PCA(2), X)
+    with pytest.raises(TypeError, match="transform"):
+        dbsr_ls(_NoTransform().fit(X), X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = dbsr_ls(PCA(2).fit(X), X, n_lambdas=3, random_state=0)
+    assert res.coef.shape == (2, 9)
