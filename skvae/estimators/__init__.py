@@ -3,10 +3,20 @@
 # Authors: The skvae developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from skvae.estimators._aligned_ensemble import AlignedEnsemble
 from skvae.estimators._beta_tcvae import BetaTCVAE
 from skvae.estimators._bfvae import BFVAE
 from skvae.estimators._dip_vae import DIPVAE
 from skvae.estimators._factor_vae import FactorVAE
 from skvae.estimators._vae import VAE, AnnealedVAE, BetaVAE
 
-__all__ = ["VAE", "AnnealedVAE", "BFVAE", "BetaTCVAE", "BetaVAE", "DIPVAE", "FactorVAE"]
+__all__ = [
+    "VAE",
+    "AlignedEnsemble",
+    "AnnealedVAE",
+    "BFVAE",
+    "BetaTCVAE",
+    "BetaVAE",
+    "DIPVAE",
+    "FactorVAE",
+]

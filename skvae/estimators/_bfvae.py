@@ -44,8 +44,9 @@ class BFVAE(_BaseVAE):
         DIP-VAE weight on the squared deviation of its diagonal from 1.
     dip_type : {{'i', 'ii'}}, default='ii'
         DIP-VAE-I uses the covariance of the posterior means, DIP-VAE-II that of ``z``.
-    discriminator_hidden_layer_sizes : tuple of int, default=(1000,) * 6
-        Hidden widths of the FactorVAE discriminator (LeakyReLU 0.2).
+    discriminator_hidden_layer_sizes : tuple of int, default=(256, 256)
+        Hidden widths of the FactorVAE discriminator (LeakyReLU 0.2); Kim & Mnih used
+        ``(1000,) * 6``.
     discriminator_learning_rate : float, default=1e-4
         Adam step of the discriminator (betas 0.5, 0.9).
     {doc.SHARED}
@@ -98,7 +99,7 @@ class BFVAE(_BaseVAE):
         lambda_od=0.0,
         lambda_d=0.0,
         dip_type="ii",
-        discriminator_hidden_layer_sizes=(1000,) * 6,
+        discriminator_hidden_layer_sizes=(256, 256),
         discriminator_learning_rate=1e-4,
         hidden_layer_sizes=(128, 64),
         architecture="mlp",

@@ -25,9 +25,10 @@ class FactorVAE(_BaseVAE):
     {doc.N_COMPONENTS}
     gamma : float, default=10.0
         Weight of the total-correlation term.
-    discriminator_hidden_layer_sizes : tuple of int, default=(1000,) * 6
-        Hidden widths of the discriminator (LeakyReLU 0.2), as in Kim & Mnih. Smaller
-        discriminators train much faster on CPU and suffice for a few latents.
+    discriminator_hidden_layer_sizes : tuple of int, default=(256, 256)
+        Hidden widths of the discriminator (LeakyReLU 0.2). Kim & Mnih used six layers of
+        1000, which costs about 25 times more CPU time than this default for no visible
+        gain on tables with a few factors; pass ``(1000,) * 6`` to reproduce them.
     discriminator_learning_rate : float, default=1e-4
         Adam step of the discriminator (betas 0.5, 0.9).
     {doc.SHARED}
@@ -62,7 +63,7 @@ class FactorVAE(_BaseVAE):
         n_components=10,
         *,
         gamma=10.0,
-        discriminator_hidden_layer_sizes=(1000,) * 6,
+        discriminator_hidden_layer_sizes=(256, 256),
         discriminator_learning_rate=1e-4,
         hidden_layer_sizes=(128, 64),
         architecture="mlp",

@@ -1,0 +1,117 @@
+"""Fit time of skvae against a minimal hand-written torch loop of the same model.
+
+Both train the default tabular model (24 features, K=10, MLP 128-64, Gaussian likelihood,
+fused Adam, lr 1e-3) on 20,000 simulated rows for 20 epochs, batches sliced from one tensor
+by a shuffled index. Runs alternate in one process; the script reports median times and the
+median of the per-repeat ratios skvae / raw loop. It also times FactorVAE (with its default
+256x2 discriminator and Kim & Mnih's 1000x6 one) and BetaTCVAE against a plain VAE fit.
+
+Run:  python benchmarks/bench_fit.py [--repeats 5] [--threads 1] [--batch-sizes 256 1024]
+"""
+
+# Authors: The skvae developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+import torch
+
+from benchmarks._common import write_result
+from skvae import BFVAE, VAE, BetaTCVAE, FactorVAE
+from skvae.datasets import make_factor_analysis
+from skvae.models import MLPDecoder, MLPEncoder, VAEModule
+
+N_ROWS, N_FEATURES, K, EPOCHS, HIDDEN = 20_000, 24, 10, 20, (128, 64)
+
+
+def raw_loop(X, batch_size, epochs, seed=0):
+    """The baseline: the same module and loss in the shortest correct torch loop."""
+    torch.manual_seed(seed)
+    model = VAEModule(MLPEncoder(N_FEATURES, K, HIDDEN), MLPDecoder(K, N_FEATURES, HIDDEN[::-1]))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, fused=True)
+    data = torch.from_numpy(X)
+    generator = torch.Generator().manual_seed(seed)
+    for _ in range(epochs):
+        shuffled = data[torch.randperm(len(data), generator=generator)]
+        for start in range(0, len(data), batch_size):
+            x = shuffled[start : start + batch_size]
+            x_hat, mu, logvar, _ = model(x, generator=generator)
+            reconstruction = 0.5 * (x - x_hat).pow(2).sum(1).mean()
+            kl = 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1).sum(1).mean()
+            loss = reconstruction + kl
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+    return model
+
+
+def timed(function):
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def compare(X, batch_size, repeats):
+    """Alternate raw loop and skvae; return medians and the median per-repeat ratio."""
+    skvae_fit = BFVAE(gamma=0.0, hidden_layer_sizes=HIDDEN, max_iter=EPOCHS,
+                      batch_size=batch_size, random_state=0)
+    raw, ours = [], []
+    timed(lambda: raw_loop(X, batch_size, 1))  # warm-up of both paths
+    timed(lambda: BFVAE(gamma=0.0, max_iter=1, batch_size=batch_size).fit(X))
+    for _ in range(repeats):
+        raw.append(timed(lambda: raw_loop(X, batch_size, EPOCHS)))
+        ours.append(timed(lambda: skvae_fit.fit(X)))
+    ratios = [o / r for o, r in zip(ours, raw)]
+    return {
+        "batch_size": batch_size,
+        "raw_loop_s": statistics.median(raw),
+        "skvae_s": statistics.median(ours),
+        "ratio_median": statistics.median(ratios),
+        "ratios": ratios,
+    }
+
+
+def overheads(X, repeats):
+    """Time of the TC estimators relative to a plain VAE fit (batch 256, 5 epochs)."""
+    models = {
+        "VAE": VAE(max_iter=5, random_state=0),
+        "BetaTCVAE (MSS)": BetaTCVAE(max_iter=5, random_state=0),
+        "FactorVAE (default 256x2 discriminator)": FactorVAE(max_iter=5, random_state=0),
+        "FactorVAE (Kim & Mnih 1000x6 discriminator)": FactorVAE(
+            max_iter=5, discriminator_hidden_layer_sizes=(1000,) * 6, random_state=0),
+    }
+    times = {name: [] for name in models}
+    for _ in range(repeats):
+        for name, model in models.items():
+            times[name].append(timed(lambda: model.fit(X)))
+    base = statistics.median(times["VAE"])
+    return {name: {"median_s": statistics.median(t), "ratio_to_vae": statistics.median(t) / base}
+            for name, t in times.items()}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[256, 1024])
+    parser.add_argument("--overhead-repeats", type=int, default=3)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    X = make_factor_analysis(N_ROWS, N_FEATURES, 4, random_state=0)[0].astype(np.float32)
+    results = {"setting": f"{N_ROWS} x {N_FEATURES}, K={K}, MLP {HIDDEN}, {EPOCHS} epochs, "
+                          f"fused Adam, {args.threads} torch thread(s), {args.repeats} repeats"}
+    results["skvae_vs_raw_loop"] = [compare(X, b, args.repeats) for b in args.batch_sizes]
+    for row in results["skvae_vs_raw_loop"]:
+        print(f"batch {row['batch_size']:>5}: raw loop {row['raw_loop_s']:.2f} s, "
+              f"skvae {row['skvae_s']:.2f} s, ratio skvae/raw {row['ratio_median']:.3f}")
+    results["tc_overhead"] = overheads(X, args.overhead_repeats)
+    for name, row in results["tc_overhead"].items():
+        print(f"{name:<34} {row['median_s']:.2f} s  x{row['ratio_to_vae']:.2f} of VAE")
+    print("written to", write_result("bench_fit", results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,222 @@
+"""Behaviour of the estimators as scikit-learn transformers."""
+
+# Authors: The skvae developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import pickle
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from skorch.callbacks import Callback
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skvae import VAE, AnnealedVAE, BetaTCVAE, BetaVAE, BFVAE, DIPVAE, FactorVAE
+from tests.conftest import TINY
+
+ALL_CLASSES = [VAE, BetaVAE, AnnealedVAE, FactorVAE, BetaTCVAE, DIPVAE, BFVAE]
+
+
+def _tiny(cls, **params):
+    extra = {"discriminator_hidden_layer_sizes": (8,)} if cls is FactorVAE else {}
+    return cls(**{**TINY, **extra, "random_state": 0, **params})
+
+
+def test_special_cases_expose_only_their_parameters():
+    assert set(BFVAE().get_params()) >= {"beta", "capacity", "capacity_iter", "gamma",
+                                         "tc_estimator", "lambda_od", "lambda_d", "dip_type"}
+    assert not {"beta", "gamma", "capacity"} & set(VAE().get_params())
+    assert "gamma" not in BetaVAE().get_params()
+    assert {"beta", "capacity", "capacity_iter"} <= set(AnnealedVAE().get_params())
+    assert "tc_estimator" not in FactorVAE().get_params()
+    assert "beta" not in BetaTCVAE().get_params()
+    assert {"lambda_od", "lambda_d", "dip_type"} <= set(DIPVAE().get_params())
+
+
+@pytest.mark.parametrize("cls", ALL_CLASSES)
+def test_fit_transform_inverse_sample_score(cls, fa15):
+    X = fa15[0][:300]
+    model = _tiny(cls).fit(X)
+    Z = model.transform(X)
+    assert Z.shape == (300, 3) and Z.dtype == np.float32
+    assert model.inverse_transform(Z).shape == (300, 15)
+    samples, codes = model.sample(7, random_state=1)
+    assert samples.shape == (7, 15) and codes.shape == (7, 3)
+    np.testing.assert_array_equal(samples, model.sample(7, random_state=1)[0])
+    elbo = model.score_samples(X)
+    assert elbo.shape == (300,) and np.all(np.isfinite(elbo))
+    assert model.score(X) == pytest.approx(elbo.mean())
+    assert model.kl_per_latent_.shape == (3,) and np.all(model.kl_per_latent_ >= 0)
+    assert model.n_iter_ == 2 and len(model.loss_curve_) == 2
+    assert list(model.get_feature_names_out()) == [f"{cls.__name__.lower()}{i}" for i in range(3)]
+    for key in ("train_loss", "reconstruction", "kl", "capacity", "tc", "dip", "dur"):
+        assert key in model.history_[-1]
+
+
+def test_history_records_the_active_terms(fa15):
+    X = fa15[0][:400]
+    model = _tiny(BFVAE, capacity=5.0, capacity_iter=10, gamma=2.0, lambda_od=1.0).fit(X)
+    assert model.history_[-1]["capacity"] == pytest.approx(5.0)
+    assert model.history_[-1]["dip"] > 0 and model.history_[-1]["tc"] != 0
+    plain = _tiny(VAE).fit(X)
+    assert plain.history_[-1]["tc"] == 0 and plain.history_[-1]["dip"] == 0
+    factor = _tiny(FactorVAE).fit(X)
+    assert "discriminator_loss" in factor.history_[-1]
+
+
+def test_elbo_of_vae_improves_with_training(fa15):
+    X = fa15[0]
+    short = _tiny(VAE, max_iter=1, n_components=4, hidden_layer_sizes=(32,)).fit(X)
+    long = _tiny(VAE, max_iter=20, n_components=4, hidden_layer_sizes=(32,)).fit(X)
+    assert long.score(X) > short.score(X) + 0.5
+    assert long.loss_curve_[-1] < long.loss_curve_[0]
+
+
+def test_same_seed_same_result_and_data_untouched(fa15):
+    X = fa15[0][:300].copy()
+    X32 = X.astype(np.float32)
+    before, before32 = X.copy(), X32.copy()
+    a = _tiny(BFVAE, random_state=3).fit(X)
+    b = _tiny(BFVAE, random_state=3).fit(X)
+    c = _tiny(BFVAE, random_state=4).fit(X)
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))
+    np.testing.assert_array_equal(a.score_samples(X), b.score_samples(X))
+    assert a.history_[-1]["train_loss"] == b.history_[-1]["train_loss"]
+    assert not np.array_equal(a.transform(X), c.transform(X))
+    _tiny(BFVAE).fit(X32).transform(X32)
+    np.testing.assert_array_equal(X, before)
+    np.testing.assert_array_equal(X32, before32)
+
+
+def test_global_torch_state_is_left_alone(fa15):
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    threads = torch.get_num_threads()
+    torch.manual_seed(123)
+    _tiny(BFVAE).fit(fa15[0][:200])
+    assert torch.equal(torch.rand(3), expected)
+    assert torch.get_num_threads() == threads
+
+
+def test_pipeline_gridsearch_default_score(fa15):
+    X = fa15[0][:400]
+    pipe = make_pipeline(StandardScaler(), _tiny(BFVAE))
+    search = GridSearchCV(pipe, {"bfvae__beta": [0.5, 1.0], "bfvae__capacity": [0.0, 2.0],
+                                 "bfvae__gamma": [0.0, 1.0]}, cv=2)
+    search.fit(X)
+    scores = search.cv_results_["mean_test_score"]
+    assert scores.shape == (8,) and np.all(np.isfinite(scores))
+    assert search.best_estimator_.transform(X).shape == (400, 3)
+
+
+def test_clone_pickle_joblib_round_trips(fa15, tmp_path):
+    X = fa15[0][:200]
+    model = _tiny(FactorVAE).fit(X)
+    unfitted = clone(model)
+    assert not hasattr(unfitted, "module_") and unfitted.get_params() == model.get_params()
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.transform(X), model.transform(X))
+    np.testing.assert_array_equal(restored.score_samples(X), model.score_samples(X))
+    joblib.dump(model, tmp_path / "model.joblib")
+    loaded = joblib.load(tmp_path / "model.joblib")
+    np.testing.assert_array_equal(loaded.inverse_transform(model.transform(X)),
+                                  model.inverse_transform(model.transform(X)))
+
+
+def test_pandas_feature_names_and_set_output(fa15):
+    X = pd.DataFrame(fa15[0][:200], columns=[f"f{i}" for i in range(15)])
+    model = _tiny(BetaVAE).set_output(transform="pandas").fit(X)
+    assert list(model.feature_names_in_) == list(X.columns)
+    out = model.transform(X)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == ["betavae0", "betavae1", "betavae2"]
+    with pytest.warns(UserWarning, match="feature names"):
+        model.transform(X.to_numpy())
+    pipe = Pipeline([("scale", StandardScaler()), ("vae", _tiny(VAE))]).set_output(
+        transform="pandas")
+    assert isinstance(pipe.fit_transform(X), pd.DataFrame)
+
+
+def test_early_stopping(fa15):
+    X = fa15[0][:600]
+    model = _tiny(VAE, max_iter=200, early_stopping=True, n_iter_no_change=2, tol=0.5).fit(X)
+    assert model.n_iter_ < 200
+    assert len(model.validation_scores_) == model.n_iter_
+    assert all(np.isfinite(model.validation_scores_))
+    with pytest.raises(ValueError, match="validation"):
+        _tiny(VAE, early_stopping=True, validation_fraction=0.1).fit(X[:10])
+
+
+def test_user_callbacks_and_progress_bar(fa15, capsys):
+    class CountEpochs(Callback):
+        def initialize(self):
+            self.epochs = 0
+            return self
+
+        def on_epoch_end(self, net, **kwargs):
+            self.epochs += 1
+
+    counter = CountEpochs()
+    model = _tiny(VAE, max_iter=3, callbacks=[counter], verbose=1).fit(fa15[0][:200])
+    assert model.n_iter_ == 3
+    assert "VAE" in capsys.readouterr().err  # the tqdm bar is labelled with the class name
+
+
+class _InterruptAt(Callback):
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) == self.epoch:
+            raise KeyboardInterrupt
+
+
+def test_keyboard_interrupt_leaves_a_usable_model(fa15):
+    X = fa15[0][:200]
+    with pytest.warns(UserWarning, match="interrupted after 2 of 10 epochs"):
+        model = _tiny(VAE, max_iter=10, callbacks=[_InterruptAt(2)]).fit(X)
+    assert model.n_iter_ == 2
+    assert np.all(np.isfinite(model.transform(X)))
+
+
+def test_nan_loss_stops_with_a_clear_error(fa15):
+    X = fa15[0][:200] * 1e25  # finite input, but its square overflows float32
+    with pytest.raises(ValueError, match=r"epoch 1\. Standardise the features"):
+        _tiny(VAE).fit(X)
+
+
+def test_bernoulli_likelihood_and_conv_architecture():
+    rng = np.random.RandomState(0)
+    images = (rng.rand(64, 1, 8, 8) > 0.5).astype(np.float32).reshape(64, 64)
+    model = VAE(n_components=2, architecture="conv", input_shape=(1, 8, 8), likelihood="bernoulli",
+                hidden_layer_sizes=(16,), max_iter=2, batch_size=16, random_state=0).fit(images)
+    decoded = model.inverse_transform(model.transform(images))
+    assert decoded.shape == (64, 64) and decoded.min() >= 0 and decoded.max() <= 1
+    odd = rng.rand(10, 3 * 7 * 9).astype(np.float32)
+    conv = VAE(n_components=2, architecture="conv", input_shape=(3, 7, 9), max_iter=1,
+               hidden_layer_sizes=(8,), random_state=0).fit(odd)
+    assert conv.inverse_transform(conv.transform(odd)).shape == odd.shape
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        VAE(likelihood="bernoulli", max_iter=1).fit(images * 2)
+    with pytest.raises(ValueError, match="input_shape"):
+        VAE(architecture="conv", max_iter=1).fit(images)
+    with pytest.raises(ValueError, match="holds 49 values"):
+        VAE(architecture="conv", input_shape=(7, 7), max_iter=1).fit(images)
+
+
+def test_discriminator_and_vae_both_update(fa15):
+    class Snapshot(Callback):
+        def on_train_begin(self, net, **kwargs):
+            self.vae = [p.detach().clone() for p in net.module_.parameters()]
+            self.disc = [p.detach().clone() for p in net.discriminator_.parameters()]
+
+    snapshot = Snapshot()
+    model = _tiny(FactorVAE, callbacks=[snapshot]).fit(fa15[0][:300])
+    for before, after in [(snapshot.vae, model.module_.parameters()),
+                          (snapshot.disc, model.discriminator_.parameters())]:
+        assert any(not torch.equal(b, a) for b, a in zip(before, after))

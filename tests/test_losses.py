@@ -1,0 +1,138 @@
+"""Known-answer tests of the loss terms of the unified objective."""
+
+# Authors: The skvae developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from skvae.losses import (
+    Objective,
+    bernoulli_nll,
+    capacity_at,
+    dip_penalty,
+    gaussian_nll,
+    kl_per_latent,
+    mss_total_correlation,
+    permute_dims,
+)
+
+
+def test_analytic_kl_matches_monte_carlo():
+    gen = torch.Generator().manual_seed(0)
+    mu = torch.tensor([[0.5, -1.0, 2.0]])
+    logvar = torch.tensor([[0.2, -1.5, 0.7]])
+    sigma = torch.exp(0.5 * logvar)
+    z = mu + sigma * torch.randn(400_000, 3, generator=gen)
+    log_q = torch.distributions.Normal(mu, sigma).log_prob(z)
+    log_p = torch.distributions.Normal(0.0, 1.0).log_prob(z)
+    mc = (log_q - log_p).mean(0)
+    se = (log_q - log_p).std(0) / math.sqrt(len(z))
+    analytic = kl_per_latent(mu, logvar)[0]
+    assert torch.all((mc - analytic).abs() < 4 * se)
+    assert kl_per_latent(torch.zeros(1, 2), torch.zeros(1, 2)).sum() == 0
+
+
+def test_mss_total_correlation_of_correlated_gaussian():
+    # Posteriors N(mu_i, s^2 I) with mu ~ N(0, Sigma - s^2 I) make the aggregate posterior
+    # N(0, Sigma), whose total correlation is -0.5 log det(corr) = 0.830366 for rho = 0.9.
+    gen = torch.Generator().manual_seed(0)
+    sigma = torch.tensor([[1.0, 0.9], [0.9, 1.0]])
+    s = 0.2
+    chol = torch.linalg.cholesky(sigma - s**2 * torch.eye(2))
+    estimates = []
+    for _ in range(8):
+        mu = torch.randn(4096, 2, generator=gen) @ chol.T
+        z = mu + s * torch.randn(4096, 2, generator=gen)
+        logvar = torch.full_like(mu, math.log(s**2))
+        estimates.append(mss_total_correlation(z, mu, logvar, dataset_size=10**7).item())
+    estimates = np.array(estimates)
+    standard_error = estimates.std(ddof=1) / math.sqrt(len(estimates))
+    assert abs(estimates.mean() - 0.830366) < max(4 * standard_error, 0.02)
+
+
+def test_mss_total_correlation_near_zero_for_independent_latents():
+    gen = torch.Generator().manual_seed(1)
+    mu = torch.randn(4096, 3, generator=gen) * 0.9
+    logvar = torch.full_like(mu, math.log(0.19))
+    z = mu + math.sqrt(0.19) * torch.randn(4096, 3, generator=gen)
+    assert abs(mss_total_correlation(z, mu, logvar, dataset_size=10**7).item()) < 0.03
+
+
+@pytest.mark.parametrize(
+    "step, capacity, capacity_iter, expected",
+    [(0, 25.0, 100, 0.0), (50, 25.0, 100, 12.5), (100, 25.0, 100, 25.0), (500, 25.0, 100, 25.0),
+     (7, 10.0, 0, 10.0), (3, 0.0, 10, 0.0)],
+)
+def test_capacity_ramp(step, capacity, capacity_iter, expected):
+    assert capacity_at(step, capacity, capacity_iter) == pytest.approx(expected)
+
+
+def _whitened(n, k, seed):
+    """Rows whose population covariance (ddof=0) is exactly the identity."""
+    a = np.random.RandomState(seed).standard_normal((n, k))
+    a -= a.mean(0)
+    evals, evecs = np.linalg.eigh(np.cov(a.T, bias=True))
+    return torch.from_numpy(a @ evecs @ np.diag(evals**-0.5) @ evecs.T)
+
+
+def test_dip_terms_vanish_for_identity_covariance():
+    mu = _whitened(500, 4, 0)
+    assert dip_penalty(mu, torch.full_like(mu, -50.0), 3.0, 7.0, "i").item() == pytest.approx(
+        0.0, abs=1e-10)
+    # Type II adds E[sigma^2]: Cov[mu] = 0.75 I and sigma^2 = 0.25 give Cov[z] = I.
+    mu_ii = mu * math.sqrt(0.75)
+    logvar = torch.full_like(mu, math.log(0.25))
+    assert dip_penalty(mu_ii, logvar, 3.0, 7.0, "ii").item() == pytest.approx(0.0, abs=1e-10)
+    # ... while type I on the same means sees a diagonal of 0.75: 7 * 4 * 0.25^2.
+    assert dip_penalty(mu_ii, logvar, 3.0, 7.0, "i").item() == pytest.approx(7.0 * 4 * 0.0625)
+
+
+def test_dip_off_diagonal_term():
+    mu = _whitened(500, 2, 1) @ torch.linalg.cholesky(
+        torch.tensor([[1.0, 0.5], [0.5, 1.0]], dtype=torch.float64)).T
+    # Off-diagonal entries 0.5 twice: lambda_od * 2 * 0.25; the diagonal stays 1.
+    assert dip_penalty(mu, torch.zeros_like(mu), 2.0, 1.0, "i").item() == pytest.approx(1.0)
+
+
+def test_gaussian_and_bernoulli_nll():
+    x = torch.tensor([[1.0, 2.0]])
+    assert gaussian_nll(x, torch.zeros(1, 2)).item() == pytest.approx(2.5)
+    expected = 2.5 + math.log(2 * math.pi)
+    assert gaussian_nll(x, torch.zeros(1, 2), constant=True).item() == pytest.approx(expected)
+    p = torch.tensor([[0.3, 0.8]])
+    xb = torch.tensor([[1.0, 0.0]])
+    expected = -(math.log(0.3) + math.log(0.2))
+    assert bernoulli_nll(xb, torch.logit(p)).item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_permute_dims_permutes_each_column_independently():
+    z = torch.arange(200.0).view(100, 2)
+    permuted = permute_dims(z, torch.Generator().manual_seed(0))
+    for k in range(2):
+        assert torch.equal(permuted[:, k].sort().values, z[:, k])
+    assert not torch.equal(permuted, z)
+    # Rows are broken apart: columns are no longer in lock-step.
+    assert not torch.equal(permuted[:, 1] - permuted[:, 0], z[:, 1] - z[:, 0])
+
+
+def test_objective_terms_combine_as_documented():
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 5, generator=gen)
+    x_params = torch.randn(64, 5, generator=gen)
+    mu = torch.randn(64, 3, generator=gen)
+    logvar = torch.randn(64, 3, generator=gen) * 0.1
+    z = mu + torch.randn(64, 3, generator=gen)
+    plain = Objective(beta=0.0).terms(x, x_params, mu, logvar, z, step=0)
+    assert plain["loss"].item() == pytest.approx(plain["reconstruction"].item())
+    objective = Objective(beta=3.0, capacity=10.0, capacity_iter=100, gamma=2.0,
+                          lambda_od=1.0, lambda_d=1.0, dataset_size=1000)
+    terms = objective.terms(x, x_params, mu, logvar, z, step=40)
+    assert terms["capacity"].item() == pytest.approx(4.0)
+    expected = (terms["reconstruction"] + 3.0 * (terms["kl"] - 4.0).abs() + 2.0 * terms["tc"]
+                + terms["dip"])
+    assert terms["loss"].item() == pytest.approx(expected.item(), rel=1e-6)
+    assert terms["tc"].item() != 0 and terms["dip"].item() > 0
