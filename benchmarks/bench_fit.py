@@ -4,7 +4,8 @@ Both train the default tabular model (24 features, K=10, MLP 128-64, Gaussian li
 fused Adam, lr 1e-3) on 20,000 simulated rows for 20 epochs, batches sliced from one tensor
 by a shuffled index. Runs alternate in one process; the script reports median times and the
 median of the per-repeat ratios skvae / raw loop. It also times FactorVAE (with its default
-256x2 discriminator and Kim & Mnih's 1000x6 one) and BetaTCVAE against a plain VAE fit.
+256x2 discriminator and Kim & Mnih's 1000x6 one) and BetaTCVAE against a plain VAE fit, and skvae against pythae's BetaVAE
+trainer on the same model when pythae is installed (``pip install pythae``; not a dependency).
 
 Run:  python benchmarks/bench_fit.py [--repeats 5] [--threads 1] [--batch-sizes 256 1024]
 """
@@ -48,6 +49,59 @@ def raw_loop(X, batch_size, epochs, seed=0):
     return model
 
 
+def pythae_fit(X, batch_size, epochs):
+    """pythae 0.1.2's BetaVAE with the same MLP, trained by its own TrainingPipeline."""
+    import tempfile
+
+    from pythae.models import BetaVAE, BetaVAEConfig
+    from pythae.models.base.base_utils import ModelOutput
+    from pythae.models.nn import BaseDecoder, BaseEncoder
+    from pythae.pipelines import TrainingPipeline
+    from pythae.trainers import BaseTrainerConfig
+
+    class Encoder(BaseEncoder):
+        def __init__(self):
+            super().__init__()
+            self.net = MLPEncoder(N_FEATURES, K, HIDDEN)
+
+        def forward(self, x):
+            mu, logvar = self.net(x)
+            return ModelOutput(embedding=mu, log_covariance=logvar)
+
+    class Decoder(BaseDecoder):
+        def __init__(self):
+            super().__init__()
+            self.net = MLPDecoder(K, N_FEATURES, HIDDEN[::-1])
+
+        def forward(self, z):
+            return ModelOutput(reconstruction=self.net(z))
+
+    with tempfile.TemporaryDirectory() as out:
+        config = BaseTrainerConfig(output_dir=out, per_device_train_batch_size=batch_size,
+                                   num_epochs=epochs, learning_rate=1e-3, no_cuda=True,
+                                   steps_saving=None)
+        model = BetaVAE(BetaVAEConfig(input_dim=(N_FEATURES,), latent_dim=K, beta=1.0),
+                        encoder=Encoder(), decoder=Decoder())
+        TrainingPipeline(model=model, training_config=config)(train_data=X)
+
+
+def training_gflop_per_epoch():
+    """Matrix-product work of one epoch: forward 2*in*out per layer and row, backward twice that."""
+    widths = [N_FEATURES, *HIDDEN, 2 * K]
+    encoder = sum(a * b for a, b in zip(widths[:-1], widths[1:]))
+    widths = [K, *HIDDEN[::-1], N_FEATURES]
+    decoder = sum(a * b for a, b in zip(widths[:-1], widths[1:]))
+    return 3 * 2 * (encoder + decoder) * N_ROWS / 1e9
+
+
+def matmul_ceiling(size=1024, repeats=20):
+    """Measured float32 matrix-product speed (GFLOP/s) with the current torch threads."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    a @ b
+    seconds = min(timed(lambda: a @ b) for _ in range(repeats))
+    return 2 * size**3 / seconds / 1e9
+
+
 def timed(function):
     start = time.perf_counter()
     function()
@@ -72,6 +126,20 @@ def compare(X, batch_size, repeats):
         "ratio_median": statistics.median(ratios),
         "ratios": ratios,
     }
+
+
+def against_pythae(X, repeats):
+    """skvae against pythae's trainer on the same model (batch 256), alternating."""
+    import logging
+
+    logging.getLogger("pythae").setLevel(logging.ERROR)
+    skvae_fit = BFVAE(gamma=0.0, hidden_layer_sizes=HIDDEN, max_iter=EPOCHS, random_state=0)
+    peer, ours = [], []
+    for _ in range(repeats):
+        peer.append(timed(lambda: pythae_fit(X, 256, EPOCHS)))
+        ours.append(timed(lambda: skvae_fit.fit(X)))
+    return {"pythae_s": statistics.median(peer), "skvae_s": statistics.median(ours),
+            "speedup_median": statistics.median(p / o for p, o in zip(peer, ours))}
 
 
 def overheads(X, repeats):
@@ -104,9 +172,21 @@ def main():
     results = {"setting": f"{N_ROWS} x {N_FEATURES}, K={K}, MLP {HIDDEN}, {EPOCHS} epochs, "
                           f"fused Adam, {args.threads} torch thread(s), {args.repeats} repeats"}
     results["skvae_vs_raw_loop"] = [compare(X, b, args.repeats) for b in args.batch_sizes]
+    ceiling = results["matmul_ceiling_gflops"] = matmul_ceiling()
+    work = results["training_gflop_per_epoch"] = training_gflop_per_epoch()
     for row in results["skvae_vs_raw_loop"]:
+        row["skvae_gflops"] = work * EPOCHS / row["skvae_s"]
         print(f"batch {row['batch_size']:>5}: raw loop {row['raw_loop_s']:.2f} s, "
-              f"skvae {row['skvae_s']:.2f} s, ratio skvae/raw {row['ratio_median']:.3f}")
+              f"skvae {row['skvae_s']:.2f} s, ratio skvae/raw {row['ratio_median']:.3f}, "
+              f"{row['skvae_gflops']:.1f} GFLOP/s of a {ceiling:.0f} GFLOP/s matmul ceiling")
+    try:
+        import pythae  # noqa: F401
+    except ImportError:
+        print("pythae is not installed (pip install pythae): peer comparison skipped")
+    else:
+        row = results["skvae_vs_pythae"] = against_pythae(X, args.overhead_repeats)
+        print(f"pythae BetaVAE trainer {row['pythae_s']:.2f} s, skvae {row['skvae_s']:.2f} s: "
+              f"skvae {row['speedup_median']:.2f}x faster")
     results["tc_overhead"] = overheads(X, args.overhead_repeats)
     for name, row in results["tc_overhead"].items():
         print(f"{name:<34} {row['median_s']:.2f} s  x{row['ratio_to_vae']:.2f} of VAE")

@@ -3,11 +3,7 @@
 # Authors: The skvae developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import math
-
 import torch
-
-_LOG_2PI = math.log(2.0 * math.pi)
 
 
 def _log_importance_weights(batch_size, dataset_size, device, dtype):
@@ -40,13 +36,13 @@ def mss_total_correlation(z, mu, logvar, dataset_size):
     Tensor (scalar)
     """
     batch_size = z.shape[0]
-    # log q(z_i | x_j) for every pair (i, j) and latent: shape (B, B, K).
-    diff = z.unsqueeze(1) - mu.unsqueeze(0)
-    inv_var = torch.exp(-logvar).unsqueeze(0)
-    log_q = -0.5 * (diff.pow(2) * inv_var + logvar.unsqueeze(0) + _LOG_2PI)
+    # log q(z_ik | x_j) for every pair (i, j) and latent k: shape (B, B, K). The constant
+    # -0.5 log(2 pi) of each latent is left out: it cancels between the two terms below.
+    scaled = (z.unsqueeze(1) - mu.unsqueeze(0)) * torch.exp(-0.5 * logvar).unsqueeze(0)
+    log_q = -0.5 * (scaled.square() + logvar.unsqueeze(0))
     log_w = _log_importance_weights(batch_size, dataset_size, z.device, z.dtype)
-    log_qz = torch.logsumexp(log_w + log_q.sum(dim=2), dim=1)
-    log_prod_qzk = torch.logsumexp(log_w.unsqueeze(2) + log_q, dim=1).sum(dim=1)
+    log_qz = torch.logsumexp(log_q.sum(dim=2) + log_w, dim=1)
+    log_prod_qzk = torch.logsumexp(log_q + log_w.unsqueeze(2), dim=1).sum(dim=1)
     return (log_qz - log_prod_qzk).mean()
 
 
