@@ -4,10 +4,11 @@ Both train the default tabular model (24 features, K=10, MLP 128-64, Gaussian li
 fused Adam, lr 1e-3) on 20,000 simulated rows for 20 epochs, batches sliced from one tensor
 by a shuffled index. Runs alternate in one process; the script reports median times and the
 median of the per-repeat ratios skvae / raw loop. It also times FactorVAE (with its default
-256x2 discriminator and Kim & Mnih's 1000x6 one) and BetaTCVAE against a plain VAE fit, and skvae against pythae's BetaVAE
-trainer on the same model when pythae is installed (``pip install pythae``; not a dependency).
+256x2 discriminator and Kim & Mnih's 1000x6 one) and BetaTCVAE against a plain VAE fit, and
+skvae against pythae's BetaVAE trainer on the same model when pythae is installed
+(``pip install pythae``; not a dependency).
 
-Run:  python benchmarks/bench_fit.py [--repeats 5] [--threads 1] [--batch-sizes 256 1024]
+Run:  python -m benchmarks.bench_fit [--repeats 5] [--threads 1] [--batch-sizes 256 1024]
 """
 
 # Authors: The skvae developers

@@ -4,13 +4,13 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 from skvae.estimators import (
+    BFVAE,
+    DIPVAE,
     VAE,
     AlignedEnsemble,
     AnnealedVAE,
     BetaTCVAE,
     BetaVAE,
-    BFVAE,
-    DIPVAE,
     FactorVAE,
 )
 from skvae.metrics import (

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from skvae import VAE, AnnealedVAE, BetaTCVAE, BetaVAE, BFVAE, DIPVAE, FactorVAE
+from skvae import BFVAE, DIPVAE, VAE, AnnealedVAE, BetaTCVAE, BetaVAE, FactorVAE
 from skvae.datasets import make_factor_analysis
 
 #: Tiny, fast configurations of every public estimator (2 epochs, narrow layers).
@@ -31,6 +31,16 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "gpu" in item.keywords:
                 item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_torch_thread():
+    """One torch thread per test process: pytest-xdist runs one process per core, and
+    tiny models are slower with two threads on a shared machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="session")

@@ -5,14 +5,18 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from tests.conftest import TINY_ESTIMATORS
+from skvae import BFVAE, AlignedEnsemble
+from tests.conftest import TINY, TINY_ESTIMATORS
 
 
 def _expected_failed_checks(estimator):
     return {}
 
 
-@parametrize_with_checks(TINY_ESTIMATORS, expected_failed_checks=_expected_failed_checks,
-                         xfail_strict=True)
+@parametrize_with_checks(
+    TINY_ESTIMATORS + [AlignedEnsemble(BFVAE(**TINY), n_runs=2)],
+    expected_failed_checks=_expected_failed_checks,
+    xfail_strict=True,
+)
 def test_sklearn_compatible(estimator, check):
     check(estimator)

@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from skorch.callbacks import Callback
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
+from skorch.callbacks import Callback
 
-from skvae import VAE, AnnealedVAE, BetaTCVAE, BetaVAE, BFVAE, DIPVAE, FactorVAE
+from skvae import BFVAE, DIPVAE, VAE, AnnealedVAE, BetaTCVAE, BetaVAE, FactorVAE
 from tests.conftest import TINY
 
 ALL_CLASSES = [VAE, BetaVAE, AnnealedVAE, FactorVAE, BetaTCVAE, DIPVAE, BFVAE]

@@ -20,6 +20,8 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from skvae.plotting import (  # noqa: E402
     __all__ as plotting_all,
+)
+from skvae.plotting import (
     plot_heatmap,
     plot_kl,
     plot_lsdi_tradeoff,

@@ -134,7 +134,8 @@ def make_factor_analysis(
         block_sizes = np.full(n_factors, n_features // n_factors)
         block_sizes[: n_features % n_factors] += 1
     block_sizes = np.asarray(block_sizes, dtype=int)
-    if block_sizes.shape != (n_factors,) or block_sizes.sum() != n_features or (block_sizes < 1).any():
+    bad_blocks = block_sizes.shape != (n_factors,) or (block_sizes < 1).any()
+    if bad_blocks or block_sizes.sum() != n_features:
         raise ValueError(
             f"block_sizes must hold {n_factors} positive sizes summing to {n_features}, "
             f"got {block_sizes.tolist()}."

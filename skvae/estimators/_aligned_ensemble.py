@@ -45,13 +45,8 @@ def _seed_keys(estimator):
 
 def _fit_run(estimator, X, seed):
     """Fit one clone with every ``random_state`` set to ``seed``; module level for joblib."""
-    estimator.set_params(**{key: seed for key in _seed_keys(estimator)})
+    estimator.set_params(**dict.fromkeys(_seed_keys(estimator), seed))
     return estimator.fit(X)
-
-
-def _n_samples(X):
-    shape = getattr(X, "shape", None)
-    return int(shape[0]) if shape is not None else len(X)
 
 
 def _final_validation_loss(estimator):
@@ -218,7 +213,7 @@ class AlignedEnsemble(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self : object
             The fitted ensemble.
         """
-        validate_data(self, X, skip_check_array=True)
+        n_samples = self._check_X(X, reset=True).shape[0]
         base = self._base_estimator()
         if not _seed_keys(base):
             warnings.warn(
@@ -235,7 +230,7 @@ class AlignedEnsemble(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         )
 
         X_eval = X
-        if _n_samples(X) > self.n_eval_samples:
+        if n_samples > self.n_eval_samples:
             X_eval = resample(
                 X, replace=False, n_samples=self.n_eval_samples, random_state=eval_rows_seed
             )
@@ -261,6 +256,16 @@ class AlignedEnsemble(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             self.n_runs, self.reference_, self.reference_criterion_, self.evaluation_.lsdi,
         )
         return self
+
+    def _check_X(self, X, reset):
+        """Check shape and feature names (set them when ``reset``); return an array view.
+
+        The runs get ``X`` itself (a DataFrame keeps its column names) and validate
+        its values (dtype, finiteness) themselves.
+        """
+        return validate_data(
+            self, X, reset=reset, dtype=None, ensure_all_finite=False, ensure_min_samples=1
+        )
 
     def _choose_reference(self, X_eval):
         """Set ``reference_``, ``reference_criterion_`` and ``reference_scores_``."""
@@ -320,7 +325,7 @@ class AlignedEnsemble(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             Aggregated matrices, stability, per-run and aggregated LSDI.
         """
         check_is_fitted(self)
-        validate_data(self, X, reset=False, skip_check_array=True)
+        self._check_X(X, reset=False)
         return _evaluate_runs(
             self.estimators_,
             X,
@@ -347,7 +352,7 @@ class AlignedEnsemble(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             ``mean_r(codes_r[:, permutations[r]] * signs[r])``, float64.
         """
         check_is_fitted(self)
-        validate_data(self, X, reset=False, skip_check_array=True)
+        self._check_X(X, reset=False)
         total = None
         for r, run in enumerate(self.estimators_):
             aligned = self.alignment_.align(run.transform(X), r)

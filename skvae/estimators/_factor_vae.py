@@ -46,7 +46,8 @@ class FactorVAE(_BaseVAE):
     >>> from skvae import FactorVAE
     >>> from skvae.datasets import make_factor_analysis
     >>> X, _, _ = make_factor_analysis(500, preset="FA15", random_state=0)
-    >>> model = FactorVAE(n_components=4, discriminator_hidden_layer_sizes=(16,), max_iter=2, random_state=0).fit(X)
+    >>> model = FactorVAE(n_components=4, discriminator_hidden_layer_sizes=(16,),
+    ...                   max_iter=2, random_state=0).fit(X)
     >>> model.transform(X).shape
     (500, 4)
     """

@@ -5,7 +5,6 @@
 
 import math
 
-import torch
 import torch.nn.functional as F
 
 _LOG_2PI = math.log(2.0 * math.pi)

@@ -1,4 +1,4 @@
-"""Full label-free evaluation of a fitted transformer (FVH-LT, DBSR-LS, LSDI), single or GAS-aligned."""
+"""Full label-free evaluation of a fitted transformer: FVH-LT, DBSR-LS, LSDI, GAS-aggregated."""
 
 # Authors: The skvae developers
 # SPDX-License-Identifier: BSD-3-Clause
@@ -238,7 +238,7 @@ def _new_figure(caller, figsize):
 class DisentanglementEvaluation:
     """Label-free evaluation of one fitted transformer (from :func:`evaluate`).
 
-    Attributes
+    Parameters
     ----------
     kl : ndarray of shape (n_latents,) or None
         ``kl_per_latent_`` of the estimator (mean KL per latent in nats), None for
@@ -262,6 +262,11 @@ class DisentanglementEvaluation:
         Feature (column) names: the features the last step of the model sees.
     threshold : float
         KL threshold (nats) used for ``informative``.
+
+    Attributes
+    ----------
+    n_informative : int
+        Number of informative latents.
     """
 
     kl: np.ndarray | None
@@ -404,6 +409,8 @@ def _evaluate_single(estimator, X, *, threshold, informative, fvh_lt_params,
     check_is_fitted(estimator)
     _check_width(estimator, X)
     X_inner = X if leading is None else leading.transform(X)
+    if not hasattr(X_inner, "shape"):  # lists and other array-likes; frames keep names
+        X_inner = np.asarray(X_inner)
     Z = np.asarray(final.transform(X_inner), dtype=np.float64)
     if Z.ndim != 2:
         raise ValueError(f"transform returned an array of shape {Z.shape}; expected 2-D codes.")
@@ -562,7 +569,7 @@ def evaluate(
 # --------------------------------------------------------------------------- aligned runs
 @dataclass(repr=False)
 class GASEvaluation:
-    """Evaluation of repeated runs aligned by GAS and aggregated (see :class:`~skvae.AlignedEnsemble`).
+    """Evaluation of repeated runs aligned by GAS and aggregated (from an AlignedEnsemble).
 
     Every run is evaluated as by :func:`evaluate` (same data, same anchors and CV
     folds); its FVH-LT ``V`` and DBSR-LS ``Theta**2`` are permuted into the
@@ -570,7 +577,7 @@ class GASEvaluation:
     :func:`~skvae.metrics.gas_aggregate`. The LSDI is computed on the mean
     matrices, restricted to the reference run's informative latents.
 
-    Attributes
+    Parameters
     ----------
     kl : ndarray of shape (n_latents,) or None
         Mean over runs of the aligned ``kl_per_latent_`` (None without KL).
@@ -607,9 +614,22 @@ class GASEvaluation:
         Feature names.
     threshold : float
         KL threshold (nats) used for the informative latents.
-    feature_threshold : float
+    feature_threshold : float, default=0.5
         Fraction of a row's maximum that puts a feature in a latent's FVH-LT
         feature set (of the mean ``V``).
+
+    Attributes
+    ----------
+    n_runs : int
+        Number of runs.
+    n_informative : int
+        Number of informative latents of the reference run.
+    heterogeneity : ndarray of shape (n_latents,)
+        FVH-LT heterogeneity of each row of the mean ``V``.
+    fvh_lt_feature_sets : dict of str to list of str
+        Per latent, the features with mean ``V_kj >= feature_threshold * max_j``.
+    dbsr_ls_feature_sets : dict of str to list of str
+        Per latent, the features DBSR-LS selects in at least half of the runs.
     """
 
     kl: np.ndarray | None

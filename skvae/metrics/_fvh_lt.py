@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils import _safe_indexing, check_array, check_random_state
+from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from skvae.metrics._informative import _informative_mask, _latent_and_feature_names
 from skvae.metrics._lsdi import LSDIComponents, _entropy, _lsdi
-from skvae.utils._sklearn_compat import Interval, StrOptions, validate_params
+from skvae.utils._sklearn_compat import Interval, StrOptions, _safe_indexing, validate_params
 
 __all__ = ["FVHLTResult", "fvh_lt"]
 

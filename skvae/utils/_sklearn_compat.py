@@ -4,6 +4,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 from sklearn.base import _fit_context
+from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
@@ -17,6 +18,7 @@ __all__ = [
     "Interval",
     "StrOptions",
     "_fit_context",
+    "_safe_indexing",
     "validate_data",
     "validate_params",
 ]
