@@ -7,7 +7,7 @@ Fit the unified :class:`~skvae.BFVAE` on a simulated factor-analysis table with 
 true factors (the FA15 design: 15 features in three blocks of five) while asking for
 ``n_components=6`` latents, twice as many as needed. Surplus latents collapse to the
 prior: their mean KL divergence from the prior drops to about zero, so the
-informative latents can be read off :attr:`~skvae.BFVAE.kl_per_latent_`.
+informative latents can be read off ``kl_per_latent_``.
 """
 
 # Authors: The skvae developers
@@ -52,18 +52,22 @@ print(f"{vae.n_iter_} epochs, final loss {vae.loss_curve_[-1]:.3f}")
 # Three latents carry about half a nat each; the other three sit at the prior (KL of
 # the order of 1e-3 nats). The dashed line is the default threshold of 0.1 nats.
 print(np.round(vae.kl_per_latent_, 4))
-ax = plot_kl(vae.kl_per_latent_, labels=vae.get_feature_names_out(),
-             title="Mean KL per latent (nats)")
+fig, ax = plt.subplots(figsize=(8, 3.5), layout="constrained")
+plot_kl(vae.kl_per_latent_, labels=vae.get_feature_names_out(), ax=ax,
+        title="Mean KL per latent (nats)")
+ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
 # %%
 # Training curves
 # ---------------
-# :attr:`~skvae.BFVAE.history_` holds one dict per epoch with the loss and its terms:
+# ``vae.history_`` holds one dict per epoch with the loss and its terms:
 # reconstruction (summed over features), KL (summed over latents) and the total
 # correlation estimate.
-fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
-plot_training_history(vae.history_, keys=["train_loss", "reconstruction", "kl", "tc"], ax=ax)
-ax.set_yscale("symlog")
+fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5), layout="constrained")
+plot_training_history(vae.history_, keys=["train_loss", "reconstruction"], ax=left)
+plot_training_history(vae.history_, keys=["kl", "tc"], ax=right)
+left.set_title("Loss and reconstruction term")
+right.set_title("KL and total-correlation terms")
 
 # %%
 # Encode, decode, score

@@ -11,7 +11,7 @@ from skvae.utils._sklearn_compat import Interval
 
 
 class BetaTCVAE(_BaseVAE):
-    __doc__ = f"""beta-TCVAE (Chen et al., 2018): ELBO plus ``gamma`` times the total correlation.
+    __doc__ = f"""Beta-TCVAE (Chen et al., 2018): ELBO plus ``gamma`` times the total correlation.
 
     The total correlation of the aggregate posterior is estimated on each minibatch by
     minibatch-stratified sampling, at O(batch_size^2 K) cost. In Chen et al.'s notation the

@@ -66,7 +66,7 @@ class VAE(_BaseVAE):
 
 
 class BetaVAE(_BaseVAE):
-    __doc__ = f"""beta-VAE (Higgins et al., 2017): the KL term weighted by ``beta``.
+    __doc__ = f"""Beta-VAE (Higgins et al., 2017): the KL term weighted by ``beta``.
 
     The special case ``capacity=0``, ``gamma=0`` of :class:`BFVAE`. {doc.OBJECTIVE_NOTE}
 
@@ -84,7 +84,7 @@ class BetaVAE(_BaseVAE):
 
     See Also
     --------
-    AnnealedVAE : beta-VAE with a capacity target.
+    AnnealedVAE : Beta-VAE with a capacity target.
 
     Examples
     --------
@@ -130,7 +130,7 @@ class BetaVAE(_BaseVAE):
 
 
 class AnnealedVAE(_BaseVAE):
-    __doc__ = f"""beta-VAE with controlled capacity increase (Burgess et al., 2018).
+    __doc__ = f"""Beta-VAE with controlled capacity increase (Burgess et al., 2018).
 
     A large ``beta`` pins the KL to a target ``C(t)`` that grows linearly from 0 to
     ``capacity`` nats; the special case ``gamma=0`` of :class:`BFVAE`. {doc.OBJECTIVE_NOTE}

@@ -32,7 +32,7 @@ _MAX_ENTRIES = 2**25
 class FVHLTResult:
     """Result of :func:`fvh_lt`.
 
-    Attributes
+    Parameters
     ----------
     variances : ndarray of shape (n_latents, n_features)
         ``V``: variance of each decoded feature over the traversal grid of each

@@ -20,7 +20,7 @@ __all__ = ["GASAggregate", "GASAlignment", "gas_aggregate", "gas_align"]
 class GASAlignment:
     """Alignment of the latents of R runs to a reference run (from :func:`gas_align`).
 
-    Attributes
+    Parameters
     ----------
     permutations : ndarray of int of shape (n_runs, n_latents)
         ``permutations[r, a]`` is the column of run ``r`` matched to reference
@@ -109,7 +109,7 @@ class GASAlignment:
 class GASAggregate:
     """Aggregated per-run matrices (from :func:`gas_aggregate`).
 
-    Attributes
+    Parameters
     ----------
     mean : ndarray of shape (n_latents, n_features) or None
         Mean over runs of the aligned matrices.

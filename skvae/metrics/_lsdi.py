@@ -17,7 +17,7 @@ __all__ = ["LSDIComponents", "combined_lsdi", "lsdi_components", "lsdi_score"]
 class LSDIComponents(NamedTuple):
     """The LSDI of an importance matrix and its two factors.
 
-    Attributes
+    Parameters
     ----------
     lsdi : float
         ``exclusivity * balance``, in [0, 1].

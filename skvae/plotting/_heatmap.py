@@ -18,7 +18,7 @@ def _pyplot(function_name):
     except ImportError as exc:
         raise ImportError(
             f"{function_name} requires matplotlib; install it with "
-            "`pip install matplotlib` (or `pip install 'skvae[plot]'`)."
+            "`pip install matplotlib`."
         ) from exc
     return plt
 
