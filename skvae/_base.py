@@ -50,6 +50,7 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "device": [StrOptions({"cpu", "cuda", "auto"})],
+        "precision": [StrOptions({"float32", "bf16"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "callbacks": [list, None],
@@ -71,6 +72,7 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         n_iter_no_change=10,
         tol=1e-4,
         device="cpu",
+        precision="float32",
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -88,6 +90,7 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.device = device
+        self.precision = precision
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
@@ -175,6 +178,7 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             discriminator_seed=int(seed_disc),
             discriminator_lr=disc_params[1] if disc_params else 1e-4,
             description=type(self).__name__,
+            autocast_bf16=self.precision == "bf16",
         )
         net.fit(torch.from_numpy(X).to(device), None)
 

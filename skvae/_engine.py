@@ -102,13 +102,13 @@ class VAENet(NeuralNet):
     Extra parameters (beyond skorch's) are ``objective`` (an
     :class:`~skvae.losses.Objective`), ``discriminator`` (a callable building the FactorVAE
     discriminator, seeded by ``discriminator_seed``) with ``discriminator_lr``,
-    ``generator`` (a seeded ``torch.Generator`` for shuffling and noise on the device) and a
-    ``description`` for the progress bar.
+    ``generator`` (a seeded ``torch.Generator`` for shuffling and noise on the device), a
+    ``description`` for the progress bar and ``autocast_bf16`` (mixed precision).
     """
 
     def __init__(self, module, *args, objective, generator, shuffle_generator,
                  discriminator=None, discriminator_seed=0, discriminator_lr=1e-4,
-                 description="fit", **kwargs):
+                 description="fit", autocast_bf16=False, **kwargs):
         super().__init__(module, *args, **kwargs)
         self.objective = objective
         self.generator = generator
@@ -117,6 +117,7 @@ class VAENet(NeuralNet):
         self.discriminator_seed = discriminator_seed
         self.discriminator_lr = discriminator_lr
         self.description = description
+        self.autocast_bf16 = autocast_bf16
 
     @property
     def _default_callbacks(self):
@@ -156,10 +157,13 @@ class VAENet(NeuralNet):
                               generator=self.shuffle_generator)
 
     def _compute_terms(self, batch, training):
-        x_params, mu, logvar, z = self.module_(batch, generator=self.generator)
-        disc = self.discriminator_ if self.discriminator is not None else None
-        return self.objective.terms(batch, x_params, mu, logvar, z, self.n_steps_,
-                                    discriminator=disc), z
+        device_type = torch.device(self.device).type
+        with torch.autocast(device_type, dtype=torch.bfloat16, enabled=self.autocast_bf16):
+            x_params, mu, logvar, z = self.module_(batch, generator=self.generator)
+            disc = self.discriminator_ if self.discriminator is not None else None
+            terms = self.objective.terms(batch, x_params.float(), mu.float(), logvar.float(),
+                                         z.float(), self.n_steps_, discriminator=disc)
+        return terms, z.float()
 
     def train_step(self, batch, **fit_params):
         self.module_.train()

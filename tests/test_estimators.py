@@ -220,3 +220,15 @@ def test_discriminator_and_vae_both_update(fa15):
     for before, after in [(snapshot.vae, model.module_.parameters()),
                           (snapshot.disc, model.discriminator_.parameters())]:
         assert any(not torch.equal(b, a) for b, a in zip(before, after))
+
+
+@pytest.mark.parametrize("cls", [BFVAE, FactorVAE])
+def test_bf16_mixed_precision_trains(cls, fa15):
+    X = fa15[0][:400]
+    model = _tiny(cls, precision="bf16", max_iter=5, n_components=3,
+                  hidden_layer_sizes=(32,)).fit(X)
+    assert np.all(np.isfinite(model.loss_curve_))
+    assert model.loss_curve_[-1] < model.loss_curve_[0]
+    Z = model.transform(X)
+    assert Z.dtype == np.float32 and np.all(np.isfinite(Z))
+    assert next(model.module_.parameters()).dtype == torch.float32

@@ -65,6 +65,7 @@ class BetaTCVAE(_BaseVAE):
         n_iter_no_change=10,
         tol=1e-4,
         device="cpu",
+        precision="float32",
         random_state=None,
         verbose=0,
         callbacks=None,

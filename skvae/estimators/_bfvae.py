@@ -113,6 +113,7 @@ class BFVAE(_BaseVAE):
         n_iter_no_change=10,
         tol=1e-4,
         device="cpu",
+        precision="float32",
         random_state=None,
         verbose=0,
         callbacks=None,

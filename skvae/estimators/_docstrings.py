@@ -40,6 +40,10 @@ SHARED = """hidden_layer_sizes : tuple of int, default=(128, 64)
     device : {'cpu', 'cuda', 'auto'}, default='cpu'
         Where to train. ``'auto'`` uses a GPU when one is available. A model fitted on a GPU
         pickles to CPU tensors and loads on machines without one.
+    precision : {'float32', 'bf16'}, default='float32'
+        ``'bf16'`` runs the forward pass and the loss under bfloat16 autocast (mixed
+        precision: weights, optimiser state and the outputs of ``transform`` stay float32).
+        Worth trying on GPUs with bfloat16 tensor cores; on CPU it is usually slower.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, the reparameterisation noise and the
         validation split. Pass an int for reproducible results across multiple function

@@ -78,6 +78,7 @@ class FactorVAE(_BaseVAE):
         n_iter_no_change=10,
         tol=1e-4,
         device="cpu",
+        precision="float32",
         random_state=None,
         verbose=0,
         callbacks=None,
