@@ -7,34 +7,71 @@ import argparse
 import logging
 import sys
 
-from skvae.cli import _demo
-
 
 class CLIError(Exception):
     """An error the user can fix; printed as one line, exit status 2."""
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line: ``<prog>: error: <message>``."""
+
+    def error(self, message):
+        print(f"{self.prog}: error: {message} (see '{self.prog} --help')", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(
+    from skvae.cli import _compare, _demo, _report, _tune
+
+    parser = ArgumentParser(
         prog="skvae",
         description="Disentangling VAEs and label-free disentanglement evaluation.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _report.add_parser(sub)
+    _compare.add_parser(sub)
+    _tune.add_parser(sub)
     _demo.add_parser(sub)
+    parser.subcommands = sub.choices
     return parser
 
 
+def _one_line(exc):
+    """The exception's message on one line (first line only)."""
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
 def main(argv=None):
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        The arguments (without the program name); None means ``sys.argv[1:]``.
+
+    Returns
+    -------
+    status : int
+        0 on success, 2 for bad input (one-line message on stderr), 130 when
+        interrupted.
+    """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # reported by the subcommand, whose usage it concerns
+            parser.subcommands[args.command].error(
+                f"unrecognized arguments: {' '.join(extra)}")
+    except SystemExit as exc:  # --help (0) or a usage error (2, already printed)
+        return exc.code if isinstance(exc.code, int) else 2
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(message)s")
     try:
         args.run(args)
-    except (CLIError, FileNotFoundError, ValueError) as exc:
-        print(f"skvae {args.command}: error: {exc}", file=sys.stderr)
+    except (CLIError, FileNotFoundError, ValueError, ImportError, OSError) as exc:
+        print(f"skvae {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"skvae {args.command}: interrupted", file=sys.stderr)

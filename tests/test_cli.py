@@ -1,0 +1,358 @@
+"""The ``skvae`` command line: report, compare, tune; files, JSON keys and error messages."""
+
+# Authors: The skvae developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import json
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from PIL import Image
+
+from skvae.cli import main
+from skvae.cli._compare import COLUMNS as COMPARE_COLUMNS
+from skvae.cli._data import MIN_ROWS, read_table
+from skvae.cli._main import build_parser
+from skvae.datasets import make_factor_analysis
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+FAST = ["--max-iter", "2", "--n-components", "4", "--n-jobs", "1", "--quiet"]
+REPORT_KEYS = {
+    "command", "versions", "dataset", "settings", "timing", "lsdi", "lsdi_fvh_lt",
+    "lsdi_dbsr_ls", "n_informative", "informative_latents", "reconstruction_error",
+    "evaluation", "runs", "files",
+}
+DATASET_KEYS = {"name", "description", "n_rows_read", "n_rows", "n_features", "features",
+                "excluded", "n_dropped_missing", "n_subsampled_out"}
+COMPARE_KEYS = {"command", "versions", "dataset", "settings", "models", "best", "files"}
+TUNE_KEYS = {"command", "versions", "dataset", "settings", "grid", "n_candidates",
+             "best_params", "best_score", "best_index", "best_scores", "files"}
+FEATURES = [f"item_{j}" for j in range(15)]
+
+
+@pytest.fixture(scope="module")
+def csv_path(tmp_path_factory):
+    """300 rows of FA15 with a text column and a label column."""
+    X, factors, _ = make_factor_analysis(300, preset="FA15", random_state=0)
+    frame = pd.DataFrame(X, columns=FEATURES)
+    frame.insert(3, "group", np.where(factors[:, 0] > 0, "high", "low"))
+    frame["label"] = (factors[:, 1] > 0).astype(int)
+    path = tmp_path_factory.mktemp("data") / "table.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def report(csv_path, tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    status = main(["report", str(csv_path), "--target", "label", "--runs", "2", *FAST,
+                   "--out", str(out)])
+    assert status == 0
+    return out
+
+
+def _json(path):
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def test_report_files(report):
+    summary = _json(report / "summary.json")
+    expected = {"report.html", "summary.json", "latents.csv", "fvh_lt.csv", "dbsr_ls.csv",
+                "fvh_lt_std.csv", "dbsr_ls_std.csv", "dbsr_ls_selection_frequency.csv",
+                "runs.csv", "kl.png", "stability.png", "fvh_lt.png", "dbsr_ls.png",
+                "traversals.png", "model.joblib"}
+    assert set(summary["files"]) == expected
+    assert {p.name for p in report.iterdir()} == expected
+    for name in expected:
+        if name.endswith(".png"):
+            with Image.open(report / name) as image:
+                assert image.format == "PNG" and min(image.size) > 100
+
+
+def test_report_summary_json(report, csv_path):
+    summary = _json(report / "summary.json")
+    assert set(summary) == REPORT_KEYS
+    assert set(summary["dataset"]) == DATASET_KEYS
+    dataset = summary["dataset"]
+    assert dataset["features"] == FEATURES
+    assert dataset["excluded"] == {"label": "target", "group": "not numeric"}
+    assert dataset["n_rows"] == 300
+    assert summary["settings"]["runs"] == 2 and summary["settings"]["model"] == "bfvae"
+    assert summary["settings"]["params"]["n_components"] == 4
+    assert summary["command"].startswith(f"skvae report {csv_path}")
+    for key in ("lsdi_fvh_lt", "lsdi_dbsr_ls"):
+        assert set(summary[key]) == {"lsdi", "exclusivity", "balance"}
+    assert 0 <= summary["lsdi"] <= 1
+    assert summary["lsdi"] == pytest.approx(summary["evaluation"]["lsdi"])
+    assert summary["n_informative"] == len(summary["informative_latents"])
+    assert len(summary["runs"]) == 2 and sum(r["reference"] for r in summary["runs"]) == 1
+    assert summary["evaluation"]["n_runs"] == 2
+
+
+def test_report_csvs(report):
+    names = _json(report / "summary.json")["evaluation"]["latent_names"]
+    latents = pd.read_csv(report / "latents.csv", index_col="latent")
+    assert list(latents.index) == names
+    assert list(latents.columns) == ["kl", "informative", "informative_frequency", "stability",
+                                     "heterogeneity", "fvh_lt_features", "dbsr_ls_features"]
+    for name in ("fvh_lt", "dbsr_ls", "fvh_lt_std", "dbsr_ls_std",
+                 "dbsr_ls_selection_frequency"):
+        matrix = pd.read_csv(report / f"{name}.csv", index_col="latent")
+        assert matrix.shape == (4, 15)
+        assert list(matrix.columns) == FEATURES and list(matrix.index) == names
+        assert np.isfinite(matrix.to_numpy()).all() and (matrix.to_numpy() >= 0).all()
+    runs = pd.read_csv(report / "runs.csv")
+    assert list(runs.columns) == ["run", "seed", "reference", "n_informative", "lsdi",
+                                  "lsdi_fvh_lt", "lsdi_dbsr_ls", "reconstruction_error"]
+    assert len(runs) == 2
+
+
+def test_report_model_loads_and_transforms(report, csv_path):
+    model = joblib.load(report / "model.joblib")
+    frame = pd.read_csv(csv_path)
+    codes = model.transform(frame[FEATURES])
+    assert np.asarray(codes).shape == (300, 4)
+    assert type(model[-1]).__name__ == "AlignedEnsemble" and model[-1].n_runs == 2
+    # the scaler is part of the model: raw (unstandardised) features go in
+    assert model[0].mean_.shape == (15,)
+
+
+def test_report_single_model_on_bundled_dataset(tmp_path, capsys):
+    status = main(["report", "white_wine", "--max-rows", "200", "--runs", "1",
+                   "--model", "betavae", "--beta", "2", *FAST, "--out", str(tmp_path)])
+    assert status == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^LSDI \d\.\d{3}", out, re.M)
+    assert "informative latents:" in out
+    summary = _json(tmp_path / "summary.json")
+    assert summary["dataset"]["name"] == "white_wine"
+    assert summary["dataset"]["n_rows"] == 200 and summary["dataset"]["n_features"] == 11
+    assert summary["dataset"]["excluded"] == {"quality": "target"}
+    assert summary["settings"]["params"]["beta"] == 2.0
+    assert summary["settings"]["runs"] == 1 and len(summary["runs"]) == 1
+    assert "stability" not in summary["evaluation"]
+    assert not (tmp_path / "stability.png").exists()
+    assert type(joblib.load(tmp_path / "model.joblib")[-1]).__name__ == "BetaVAE"
+
+
+def test_compare(csv_path, tmp_path):
+    status = main(["compare", str(csv_path), "--models", "vae,pca,fa", "--runs", "2", *FAST,
+                   "--out", str(tmp_path)])
+    assert status == 0
+    frame = pd.read_csv(tmp_path / "compare.csv")
+    assert list(frame.columns) == COMPARE_COLUMNS
+    assert list(frame["model"]) == ["vae", "pca", "fa"]
+    assert frame["lsdi"].between(0, 1).all()
+    assert (frame["reconstruction_error"] > 0).all()
+    summary = _json(tmp_path / "compare.json")
+    assert set(summary) == COMPARE_KEYS
+    assert [row["model"] for row in summary["models"]] == ["vae", "pca", "fa"]
+    assert set(summary["models"][0]) == set(COMPARE_COLUMNS)
+    settings = summary["settings"]
+    assert settings["n_train"] + settings["n_test"] == 300
+    # auto: median informative latents of the VAEs, at least 2
+    assert settings["linear_components"] == max(2, int(frame["n_informative"][0]))
+    assert (frame["n_components"][1:] == settings["linear_components"]).all()
+    # a linear model counts every component as informative
+    assert (frame["n_informative"][1:] == frame["n_components"][1:]).all()
+    with Image.open(tmp_path / "compare.png") as image:
+        assert image.format == "PNG"
+    html = (tmp_path / "compare.html").read_text(encoding="utf-8")
+    assert html.count('src="data:image/png;base64,') == 1 and "<table>" in html
+
+
+def test_tune(csv_path, tmp_path):
+    status = main(["tune", str(csv_path), "--target", "label", "--model", "betavae",
+                   "--beta", "1,4", "--cv", "2", *FAST, "--out", str(tmp_path)])
+    assert status == 0
+    results = pd.read_csv(tmp_path / "tune.csv")
+    assert len(results) == 2 and list(results["beta"]) == [1.0, 4.0]
+    for metric in ("lsdi", "lsdi_fvh_lt", "lsdi_dbsr_ls", "n_informative", "elbo", "neg_mse"):
+        assert {f"mean_test_{metric}", f"std_test_{metric}", f"rank_test_{metric}",
+                f"split0_test_{metric}", f"split1_test_{metric}"} <= set(results.columns)
+    summary = _json(tmp_path / "tune.json")
+    assert set(summary) == TUNE_KEYS
+    assert summary["grid"] == {"beta": [1.0, 4.0]} and summary["n_candidates"] == 2
+    assert summary["best_params"]["beta"] in (1.0, 4.0)
+    assert summary["best_score"] == pytest.approx(results["mean_test_lsdi"].max())
+    model = joblib.load(tmp_path / "model.joblib")
+    assert model[-1].beta == summary["best_params"]["beta"]
+    assert np.asarray(model.transform(pd.read_csv(csv_path)[FEATURES])).shape == (300, 4)
+
+
+def test_tune_on_dask_scheduler(csv_path, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=":0") as cluster:
+        status = main(["tune", str(csv_path), "--target", "label", "--model", "betavae",
+                       "--beta", "1,4", "--cv", "2", *FAST, "--out", str(tmp_path),
+                       "--scheduler", cluster.scheduler_address])
+    assert status == 0
+    summary = _json(tmp_path / "tune.json")
+    assert summary["settings"]["scheduler"] == cluster.scheduler_address
+    assert len(pd.read_csv(tmp_path / "tune.csv")) == 2
+
+
+# ------------------------------------------------------------------ errors
+@pytest.fixture(scope="module")
+def bad_tables(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bad")
+    rng = np.random.RandomState(0)
+    pd.DataFrame({"a": ["x", "y"] * 40, "b": ["u"] * 80}).to_csv(root / "text.csv", index=False)
+    pd.DataFrame(rng.normal(size=(MIN_ROWS - 1, 3)), columns=list("abc")).to_csv(
+        root / "short.csv", index=False)
+    nan = pd.DataFrame(rng.normal(size=(100, 3)), columns=list("abc"))
+    nan.iloc[[3, 7], 1] = np.nan
+    nan.to_csv(root / "nan.csv", index=False)
+    pd.DataFrame({"a": rng.normal(size=100), "b": "t"}).to_csv(root / "one.csv", index=False)
+    (root / "broken.csv").write_bytes(b"a,b\n1,2\n3,4,5,6\n\x00\x01")
+    (root / "t.parquet").write_bytes(b"PAR1")
+    return root
+
+
+ERRORS = [
+    (["report", "{root}/missing.csv"], "no such file: "),
+    (["report", "no_such_dataset"], "bundled datasets: fa100, fa15, fa24, fifa, white_wine"),
+    (["report", "{root}"], "is a directory"),
+    (["report", "{root}/text.csv"], "has no numeric column"),
+    (["report", "{root}/one.csv"], "at least 2 are needed"),
+    (["report", "{root}/short.csv"], f"too few rows: {MIN_ROWS - 1} usable"),
+    (["report", "{root}/nan.csv"], "2 of 100 rows have missing or infinite values (in b (2))"),
+    (["report", "{root}/nan.csv", "--target", "zz"], "--target 'zz' is not a column"),
+    (["report", "{root}/nan.csv", "--columns", "a,zz"], "--columns: zz not in nan.csv"),
+    (["report", "--runs", "0"], "argument --runs: must be at least 1, got 0"),
+    (["report", "--bogus"], "unrecognized arguments: --bogus"),
+    (["report", "--model", "nope"], "argument --model: invalid choice: 'nope'"),
+    (["report", "--max-rows", "10"], f"argument --max-rows: must be at least {MIN_ROWS}"),
+    (["report", "--model", "betavae", "--gamma", "3"],
+     "--gamma does not apply to --model betavae (models with gamma: bfvae, factorvae, "
+     "betatcvae)"),
+    (["report", "--model", "vae", "--beta", "3"], "--beta does not apply to --model vae"),
+    (["report", "--beta", "-1"], "argument --beta: must be non-negative"),
+    (["report", "--n-jobs", "0"], "--n-jobs must be a non-zero integer"),
+    (["compare", "{root}/nan.csv", "--models", "vae,foo"], "--models: unknown foo"),
+    (["compare", "{root}/nan.csv", "--dropna", "--linear-components", "x"],
+     "argument --linear-components: must be an integer or auto, got 'x'"),
+    (["compare"], "the following arguments are required: DATA"),
+    (["tune", "{root}/nan.csv"], "nothing to search: give lists of values for --beta / "
+                                 "--capacity / --gamma / --lambda-od"),
+    (["tune", "{root}/nan.csv", "--beta", "1,x"], "argument --beta: not a comma-separated"),
+    (["tune", "{root}/nan.csv", "--model", "factorvae", "--capacity", "1,2"],
+     "--capacity does not apply to --model factorvae"),
+    (["tune", "{root}/nan.csv", "--beta", "1", "--cv", "1"], "--cv must be at least 2"),
+    (["report", "{root}/broken.csv"], "cannot read"),
+    (["report", "{root}/nan.csv", "--dropna", "--out", "{root}/text.csv"],
+     "exists and is not a directory"),
+    (["frobnicate"], "argument COMMAND: invalid choice: 'frobnicate'"),
+    (["report", "--seed", "-1"], "argument --seed: must be between 0 and 2**32 - 1, got -1"),
+    (["compare", "{root}/nan.csv", "--dropna"], "only 20 held-out rows (--test-size 0.2 of 98)"),
+    (["compare", "{root}/nan.csv", "--dropna", "--linear-components", "4"],
+     "--linear-components must be between 1 and 3 (the number of features), got 4"),
+]
+
+
+@pytest.mark.parametrize("argv, message", ERRORS, ids=[" ".join(a) for a, _ in ERRORS])
+def test_bad_input_one_line_error(argv, message, bad_tables, capsys, monkeypatch):
+    monkeypatch.chdir(bad_tables)
+    argv = [a.format(root=bad_tables) for a in argv]
+    status = main(argv)
+    err = capsys.readouterr().err
+    assert status == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    prefix = "skvae: error: " if argv[0] == "frobnicate" else f"skvae {argv[0]}: error: "
+    assert lines[0].startswith(prefix), lines[0]
+    assert message in lines[0]
+    assert "Traceback" not in err
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA device is available")
+def test_cuda_without_device(capsys):
+    assert main(["report", "--device", "cuda"]) == 2
+    assert capsys.readouterr().err.startswith("skvae report: error: --device cuda: no CUDA")
+
+
+def test_parquet_without_pyarrow(bad_tables, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    monkeypatch.setitem(sys.modules, "fastparquet", None)
+    assert main(["report", str(bad_tables / "t.parquet")]) == 2
+    assert capsys.readouterr().err.strip().endswith("which is not installed: pip install pyarrow")
+
+
+def test_scheduler_without_dask(csv_path, tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    status = main(["tune", str(csv_path), "--beta", "1,2", *FAST, "--out", str(tmp_path),
+                   "--scheduler", "tcp://127.0.0.1:1"])
+    assert status == 2
+    assert capsys.readouterr().err.strip() == (
+        "skvae tune: error: --scheduler needs dask.distributed: pip install 'skvae[dask]'")
+
+
+def test_dropna_and_columns(bad_tables):
+    table = read_table(str(bad_tables / "nan.csv"), dropna=True)
+    assert table.frame.shape == (98, 3) and table.n_dropped == 2
+    assert any("dropped 2 row(s)" in n for n in table.notes)
+    table = read_table(str(bad_tables / "nan.csv"), columns="a,c")
+    assert list(table.frame.columns) == ["a", "c"]
+    assert table.excluded == {"b": "not in --columns"}
+    table = read_table(None, max_rows=60, seed=1)
+    assert table.name == "white_wine" and table.frame.shape == (60, 11)
+
+
+def test_entry_point_exit_status_and_message(tmp_path):
+    """``python -m skvae`` itself: exit status 2 and one line on stderr, no traceback."""
+    result = subprocess.run(
+        [sys.executable, "-m", "skvae", "report", str(tmp_path / "nope.csv")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"skvae report: error: no such file: {tmp_path}/nope.csv"
+    assert result.stdout == ""
+
+
+def test_help_lists_subcommands(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for command in ("report", "compare", "tune", "demo"):
+        assert command in out
+    assert main(["report", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "summary.json keys:" in out and "--dropna" in out
+
+
+# ------------------------------------------------------------------ README
+def _readme_commands():
+    """The ``skvae ...`` lines of the README's "Command line" section."""
+    text = README.read_text(encoding="utf-8") if README.exists() else ""
+    section = text.partition("## Command line")[2].split("\n## ", 1)[0]
+    blocks = re.findall(r"```(?:bash|sh|console)\n(.*?)```", section, re.S)
+    return [line.strip() for block in blocks for line in block.splitlines()
+            if line.strip().startswith("skvae ")]
+
+
+def test_readme_commands_parse():
+    commands = _readme_commands()
+    assert {shlex.split(c)[1] for c in commands} >= {"report", "compare", "tune"}
+    parser = build_parser()
+    for command in commands:
+        args = parser.parse_args(shlex.split(command)[1:])
+        assert callable(args.run)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", _readme_commands())
+def test_readme_commands_run_as_written(command, tmp_path):
+    """The README's commands, exactly as written, in an empty directory (slow)."""
+    result = subprocess.run(shlex.split(command), cwd=tmp_path, capture_output=True,
+                            text=True, timeout=1200)
+    assert result.returncode == 0, result.stderr[-2000:]
+    written = [p for p in tmp_path.rglob("*") if p.suffix in (".json", ".html")]
+    assert written
