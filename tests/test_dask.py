@@ -5,6 +5,7 @@
 
 import os
 import pickle
+import platform
 
 import numpy as np
 import pytest
@@ -19,7 +20,7 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from skvae import BFVAE, AlignedEnsemble  # noqa: E402
 from skvae.datasets import make_factor_analysis  # noqa: E402
-from skvae.utils._dask import dask_backend  # noqa: E402
+from skvae.utils._dask import _tune_malloc, dask_backend  # noqa: E402
 
 GRID = {"bfvae__gamma": [0.0, 2.0], "bfvae__beta": [1.0, 4.0]}
 
@@ -65,6 +66,7 @@ def client():
     """Two single-threaded worker processes; checks that none is left running after."""
     psutil = pytest.importorskip("psutil")
     me = psutil.Process()
+    environ = dict(os.environ)  # the nannies write their workers' settings in here
     before = {p.pid for p in me.children(recursive=True)}
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
@@ -72,6 +74,8 @@ def client():
         client.wait_for_workers(2)
         started = {p.pid for p in me.children(recursive=True)} - before
         yield client
+    os.environ.clear()
+    os.environ.update(environ)
     # multiprocessing's resource tracker is meant to outlive the cluster.
     workers = [p for p in me.children(recursive=True) if p.pid in started
                and "resource_tracker" not in " ".join(p.cmdline())]
@@ -164,6 +168,14 @@ def test_dask_backend_warns_when_workers_oversubscribe(client):
     finally:
         client.run(torch.set_num_threads, 1)
     assert client.status == "running"  # a client passed in is left open
+
+
+def test_dask_backend_tunes_the_workers_malloc(client):
+    with dask_backend(client, check_threads=False):
+        plugins = client.run(lambda dask_worker: sorted(dask_worker.plugins))
+    assert all("skvae-malloc-for-torch" in names for names in plugins.values())
+    if platform.libc_ver()[0] == "glibc":
+        assert all(client.run(_tune_malloc).values())
 
 
 def test_dask_backend_rejects_a_bad_address():

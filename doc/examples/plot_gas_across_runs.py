@@ -55,10 +55,11 @@ print("signs:\n", alignment.signs.astype(int))
 # every run, with correlations close to 1; the collapsed ones are noise that no other
 # run reproduces.
 informative = ensemble.evaluation_.informative
-fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
+fig, ax = plt.subplots(figsize=(6, 3.6), layout="constrained")
 ax.bar(np.arange(6), ensemble.stability_,
        color=np.where(informative, "tab:blue", "lightgray"), edgecolor="black")
-ax.set_xticks(np.arange(6), labels=ensemble.get_feature_names_out())
+ax.set_xticks(np.arange(6), labels=ensemble.get_feature_names_out(), rotation=30,
+              ha="right")
 ax.set_ylim(0, 1.05)
 ax.set_ylabel("mean matched |corr|")
 ax.set_title("GAS stability (blue: informative in the reference run)")
@@ -81,10 +82,12 @@ fig = evaluation.plot()
 # Aligning any codes
 # ------------------
 # :func:`~skvae.metrics.gas_align` works on plain code matrices too, for runs fitted
-# elsewhere (or other models). Here the runs' codes on the same rows are aligned
-# again, and their aligned means agree with the ensemble's own ``transform``.
+# elsewhere (or other models). Passing each run's informative latents makes them be
+# matched first, as the ensemble does. Here the runs' codes on the same rows are
+# aligned again, and their aligned means agree with the ensemble's own ``transform``.
 codes = [run.transform(X) for run in ensemble.estimators_]
-again = gas_align(codes, reference=ensemble.reference_)
+masks = [run.kl_per_latent_ > 0.1 for run in ensemble.estimators_]
+again = gas_align(codes, reference=ensemble.reference_, informative=masks)
 aligned = np.mean([again.align(c, r) for r, c in enumerate(codes)], axis=0)
 print("same permutations:", np.array_equal(again.permutations, alignment.permutations))
 print("max |difference| to ensemble.transform:",

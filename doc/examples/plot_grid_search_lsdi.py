@@ -18,7 +18,9 @@ most exclusive, balanced sets of features on held-out rows.
 # Data and candidates
 # -------------------
 # FA15: three independent uniform factors, each loading on its own block of five
-# features. Three values of ``gamma``: 0 (a plain VAE objective), 1 and 5 (the default).
+# features (4,000 rows). The candidates are three values of the total-correlation
+# weight ``gamma``: 0 (the plain VAE objective), 1 and 5 (the default); 40 epochs each,
+# six latents, of which three should collapse.
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -30,8 +32,8 @@ from skvae import BFVAE
 from skvae.datasets import make_factor_analysis
 from skvae.metrics import make_disentanglement_scorer
 
-X, factors, loadings = make_factor_analysis(3000, preset="FA15", random_state=0)
-pipe = make_pipeline(StandardScaler(), BFVAE(n_components=6, max_iter=30, random_state=0))
+X, factors, loadings = make_factor_analysis(4000, preset="FA15", random_state=0)
+pipe = make_pipeline(StandardScaler(), BFVAE(n_components=6, max_iter=40, random_state=0))
 param_grid = {"bfvae__gamma": [0.0, 1.0, 5.0]}
 
 # %%
@@ -50,11 +52,15 @@ print("best:", search.best_params_, f"held-out LSDI {search.best_score_:.3f}")
 # %%
 # The cross-validation table
 # --------------------------
-# ``cv_results_`` holds a ``mean_test_<metric>`` column per metric. All candidates find
-# the three factors (three informative latents), but only the total-correlation term
-# makes each latent drive one block: the LSDI rises with ``gamma``.
-columns = ["param_bfvae__gamma", "mean_test_lsdi", "std_test_lsdi", "mean_test_fvh_lt",
-           "mean_test_dbsr_ls", "mean_test_n_informative", "rank_test_lsdi"]
+# ``cv_results_`` holds a ``mean_test_<metric>`` column per metric. Every candidate
+# keeps three informative latents: all of them find the three-dimensional factor
+# subspace. But only the total-correlation term turns the latents towards the factor
+# axes, so that each latent drives one block of features: the LSDI rises with
+# ``gamma``, in each fold (``split0_test_lsdi``, ``split1_test_lsdi``). The fold-to-fold
+# spread is the spread between fits on different halves of the data.
+columns = ["param_bfvae__gamma", "split0_test_lsdi", "split1_test_lsdi", "mean_test_lsdi",
+           "mean_test_fvh_lt", "mean_test_dbsr_ls", "mean_test_n_informative",
+           "rank_test_lsdi"]
 table = pd.DataFrame(search.cv_results_)[columns]
 print(table.round(3).to_string(index=False))
 
@@ -76,7 +82,7 @@ ax.legend(loc="upper left")
 # ------------------
 # The search refits the winner on all rows (``best_estimator_``). Here, and only
 # because the data are simulated, we can check the choice against the true factors:
-# each informative latent correlates strongly with exactly one factor.
+# each informative latent correlates mostly with one factor (about 0.9).
 best = search.best_estimator_
 Z = best.transform(X)[:, best[-1].kl_per_latent_ > 0.1]
 corr = np.corrcoef(Z.T, factors.T)[: Z.shape[1], Z.shape[1]:]

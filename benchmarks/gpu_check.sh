@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# GPU check in one command: the CUDA tests, then the GPU benchmark (a few minutes).
+#
+# Authors: The skvae developers
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Run from anywhere on a machine with a CUDA device and a CUDA build of torch:
+#     bash benchmarks/gpu_check.sh [extra bench_gpu.py arguments, e.g. --epochs 2]
+# Writes benchmarks/results/bench_gpu.json. Exits non-zero when no GPU is visible, when a
+# GPU test fails, or when the benchmark fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python - <<'PY'
+import sys
+import torch
+if not torch.cuda.is_available():
+    sys.exit(f"gpu_check: no CUDA device visible to torch {torch.__version__}; nothing run.")
+print(f"gpu_check: torch {torch.__version__}, CUDA {torch.version.cuda}, "
+      f"{torch.cuda.get_device_name()}")
+PY
+
+# Every gpu-marked test of the suite (-m gpu on the command line replaces setup.cfg's
+# -m "not slow"); -p no:cacheprovider keeps the working tree clean.
+python -m pytest -q -p no:cacheprovider -m gpu tests/
+python -m benchmarks.bench_gpu "$@"
