@@ -32,18 +32,11 @@ from skvae.cli._models import (
 
 #: Rows used for the evaluation (as AlignedEnsemble's ``n_eval_samples``).
 N_EVAL_ROWS = 5000
-#: Capacity (nats) of the report's BFVAE unless --capacity is given. With the library
-#: default (capacity 0) the TC term leaves only 1-2 informative latents on real tables
-#: (white wine: 1.3 of 10, LSDI 0.22 in benchmarks/results/paper_comparison.md); a small
-#: capacity keeps 4-6 of them informative. Simulated FA tables need none.
-REPORT_BFVAE_CAPACITY = 5.0
 
 DESCRIPTION = textwrap.fill(
     "Fit --runs VAEs on a standardised table, align their latents with GAS, find "
     "the informative latents and compute FVH-LT, DBSR-LS and the LSDI; write an "
-    "HTML report, figures, CSV matrices, summary.json and the fitted model. The "
-    f"report's bfvae uses --capacity {REPORT_BFVAE_CAPACITY:g} unless told otherwise "
-    "(BFVAE's library default is 0, which keeps very few latents on real tables).",
+    "HTML report, figures, CSV matrices, summary.json and the fitted model.",
     88,
 )
 EPILOG = """\
@@ -138,8 +131,6 @@ def fit_report_model(args, table, *, hyper, n_jobs, desc):
 def run(args):
     start = time.perf_counter()
     hyper = hyper_params(args)
-    if args.model == "bfvae":
-        hyper.setdefault("capacity", REPORT_BFVAE_CAPACITY)
     check_n_jobs(args.n_jobs)
     check_device(args.device)
     check_out_dir(args.out)

@@ -6,16 +6,12 @@
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 import logging
 import os
 import socket
 import warnings
 from collections import defaultdict
-
-try:
-    from distributed.diagnostics.plugin import WorkerPlugin
-except ImportError:  # dask.distributed is optional; dask_backend says so when called
-    WorkerPlugin = object
 
 logger = logging.getLogger(__name__)
 
@@ -44,14 +40,22 @@ def _tune_malloc():
         return False
 
 
-class _MallocForTorch(WorkerPlugin):
-    """Worker plugin applying :func:`_tune_malloc` to current and future workers."""
+@functools.cache
+def _malloc_plugin():
+    """A Dask worker plugin applying :func:`_tune_malloc` to current and future workers.
 
-    name = "skvae-malloc-for-torch"
-    idempotent = True
+    Built on first use so that importing this module does not import dask.distributed.
+    """
+    from distributed.diagnostics.plugin import WorkerPlugin
 
-    def setup(self, worker):
-        _tune_malloc()
+    class MallocForTorch(WorkerPlugin):
+        name = "skvae-malloc-for-torch"
+        idempotent = True
+
+        def setup(self, worker):
+            _tune_malloc()
+
+    return MallocForTorch()
 
 
 def _worker_threads():
@@ -163,7 +167,7 @@ def dask_backend(address, *, check_threads=True, tune_malloc=True, **client_kwar
         )
     try:
         if tune_malloc:
-            client.register_plugin(_MallocForTorch())
+            client.register_plugin(_malloc_plugin())
         if check_threads:
             load, cores = _check_oversubscription(client)
             logger.info("Dask workers: torch threads per host %s, cores %s", load, cores)
