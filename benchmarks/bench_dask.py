@@ -16,7 +16,11 @@ thresholds (``--no-tune-malloc`` keeps the nanny's, 2-5x slower on TC fits). Rep
 medians and the median per-repeat speed-up of the whole search and of the search without
 the refit (``refit_time_``), and the CPU seconds of the main process and the workers per run
 with the mean number of cores kept busy (CPU s / wall s): on a machine shared with other
-jobs, a Dask run that keeps fewer than 2 cores busy was starved, not slow.
+jobs, a Dask run that keeps fewer than 2 cores busy was starved, not slow. (With the
+kernel's autogroup scheduling, recorded below, CPU time is shared equally between login
+sessions, not processes: while another session is busy, the 2 workers together get no
+more CPU than the serial run, and the speed-up cannot be measured. Run it on an idle
+machine.)
 
 Run from the repository root:  python -m benchmarks.bench_dask [--repeats 3]
 """
@@ -51,6 +55,14 @@ def search(X, max_iter):
     gs = GridSearchCV(pipeline(max_iter), GRID, cv=2, n_jobs=1).fit(X)
     total = time.perf_counter() - start
     return gs, total, total - gs.refit_time_
+
+
+def _read(path):
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return None
 
 
 def cpu_seconds(processes):
@@ -135,6 +147,7 @@ def main():
                    f"{args.repeats} repeats alternating; torch's default thread count in the "
                    f"main process = {default_threads}",
         "workers_malloc_tuned": not args.no_tune_malloc,
+        "kernel_sched_autogroup": _read("/proc/sys/kernel/sched_autogroup_enabled"),
         "dask": dask.__version__,
         "distributed": distributed.__version__,
         "cluster_startup_s": startup_s,

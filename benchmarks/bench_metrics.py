@@ -35,8 +35,11 @@ Scaling (same pieces, ``--scaling-repeats`` repeats):
   the solver needs far more iterations: the table reports the time, the iterations and the
   condition number of the codes' correlation matrix.
 
-The machine's load average is recorded: on a shared machine, the default (two) threads can
-be much slower than one.
+The machine's load average and the OpenMP environment are recorded. On a shared, busy
+machine the default (two) torch threads can be many times slower than one: OpenMP threads
+spin while they wait for a partner that another process has pushed off its core. Setting
+``OMP_WAIT_POLICY=PASSIVE`` before Python starts (waiting threads sleep instead) removes
+that penalty; ``--output bench_metrics_omp_passive`` keeps such a run apart.
 
 Run from the repository root:  python -m benchmarks.bench_metrics [--quick] [--profile]
 """
@@ -308,6 +311,9 @@ def main():
         "--profile", action="store_true", help="cProfile the full evaluation (one thread)"
     )
     parser.add_argument(
+        "--output", default="bench_metrics", help="result name (benchmarks/results/NAME.json)"
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="smoke test: 2 epochs, 1 repeat, nothing written"
     )
     args = parser.parse_args()
@@ -344,11 +350,16 @@ def main():
             f"{args.repeats} repeats (scaling: {args.scaling_repeats}) after a warm-up; "
             "'1' = one torch and one BLAS thread, else torch's default threads"
         ),
+        "environment": {key: os.environ.get(key) for key in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS")},
         "fit": {
             "epochs": args.epochs,
             "seconds": fit_s,
             "s_per_epoch": fit_s / args.epochs,
             "n_informative": int(informative_latents(model).sum()),
+            "params": {
+                key: model.get_params()[key]
+                for key in ("beta", "gamma", "capacity", "hidden_layer_sizes", "batch_size")
+            },
         },
         "gas_runs": {
             "how": f"AlignedEnsemble of {N_RUNS} BFVAE fits",
@@ -463,7 +474,7 @@ def main():
     if args.quick:
         print("\nquick run: nothing written")
     else:
-        print("\nwritten to", write_result("bench_metrics", results))
+        print("\nwritten to", write_result(args.output, results))
 
 
 if __name__ == "__main__":

@@ -573,7 +573,7 @@ def main(argv=None):
     cells = {}
     for (d, m), ex in extras.items():
         cell = {k: v for k, v in ex.items() if k != "fvh_lt_mean"}
-        if m in HEATMAP_MODELS:
+        if m in HEATMAP_MODELS or m in variants:
             cell["fvh_lt_mean"] = np.asarray(ex["fvh_lt_mean"]).round(5)
         cells[f"{d}/{m}"] = cell
     cells = plain(cells)
@@ -658,7 +658,9 @@ def write_figures_and_tables(out):
     plot_tradeoff(frame, labels, RESULTS / f"{out}_tradeoff.png")
     for dataset in ("FA15", "wine", "fifa"):
         if dataset in features:
-            plot_heatmaps(extras, dataset, list(HEATMAP_MODELS), labels, features[dataset],
+            models = [HEATMAP_MODELS[0], *payload["setting"].get("variants", {}),
+                      *HEATMAP_MODELS[1:]]
+            plot_heatmaps(extras, dataset, models, labels, features[dataset],
                           RESULTS / f"{out}_heatmap_{dataset.lower()}.png")
 
 

@@ -71,10 +71,11 @@ def client():
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster, distributed.Client(cluster) as client:
-        client.wait_for_workers(2)
+        client.wait_for_workers(2, timeout=120)
         started = {p.pid for p in me.children(recursive=True)} - before
         yield client
-    os.environ.clear()
+    for key in set(os.environ) - set(environ):
+        del os.environ[key]
     os.environ.update(environ)
     # multiprocessing's resource tracker is meant to outlive the cluster.
     workers = [p for p in me.children(recursive=True) if p.pid in started
