@@ -147,7 +147,7 @@ class VAENet(NeuralNet):
         yield from self.module_.named_parameters()
 
     def _fused_kwargs(self):
-        return self.get_params_for("optimizer").get("fused") and {"fused": True} or {}
+        return {"fused": True} if self.get_params_for("optimizer").get("fused") else {}
 
     def get_dataset(self, X, y=None):
         return X  # a tensor on the device; batches are sliced from it
