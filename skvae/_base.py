@@ -256,8 +256,10 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         return VAEModule(encoder, decoder)
 
     def _mean_kl(self, X):
-        mu, logvar = batched(self.module_.encoder, X, self.device_)
-        return kl_per_latent(torch.from_numpy(mu), torch.from_numpy(logvar)).mean(0).numpy()
+        # Summed per batch, so memory stays bounded on large data.
+        sums = batched(lambda x: kl_per_latent(*self.module_.encoder(x)).sum(0, keepdim=True),
+                       X, self.device_)
+        return sums.sum(0, dtype=np.float64) / len(X)
 
     # ------------------------------------------------------------------ inference
     def transform(self, X):
