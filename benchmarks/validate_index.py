@@ -41,6 +41,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # before torch; inherited by the 
 
 import argparse
 import itertools
+import json
 import math
 import time
 import warnings
@@ -243,7 +244,10 @@ def markdown(frame, rho, nonlinear, setting):
              f"Setting: {setting['name']} — FA15, {setting['rows']} rows, {setting['epochs']} "
              f"epochs, grid {setting['grid']} ({setting['n_configs']} BFVAE configurations), "
              f"R = {setting['runs']} for the nonlinear comparison. Wall time "
-             f"{setting['wall_seconds'] / 60:.1f} min.", "",
+             f"{setting['wall_seconds'] / 60:.1f} min"
+             + (f" for part 2; part 1's points come from an earlier run (wall time of that "
+                f"run, both parts: {setting['part1_reused_from']['wall_seconds'] / 60:.1f} min)"
+                if "part1_reused_from" in setting else "") + ".", "",
              "## Spearman rank correlation of LSDI with the ground-truth metrics", "",
              "| points | n | index | vs | rho | p |", "|---|---|---|---|---|---|"]
     for _, r in rho.iterrows():
@@ -279,6 +283,9 @@ def main(argv=None):
     parser.add_argument("--runs", type=int)
     parser.add_argument("--max-configs", type=int, help="keep the first N configurations")
     parser.add_argument("--skip-nonlinear", action="store_true")
+    parser.add_argument("--reuse-grid", action="store_true",
+                        help="read part 1's points from the existing CSV (same setting) and "
+                             "rerun only part 2, e.g. after a change of the BFVAE defaults")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", default="validate_index")
     args = parser.parse_args(argv)
@@ -291,23 +298,33 @@ def main(argv=None):
     start = time.perf_counter()
     setting["load_average_start"] = list(os.getloadavg())
 
-    uniform = load_dataset("FA15", rows=setting["rows"], seed=0)
-    gaussian = load_dataset("FA15", rows=setting["rows"], factor_distribution="gaussian", seed=0)
-    gaussian["name"] = "FA15-gaussian"
-    configs = grid(setting["grid"])[: args.max_configs]
-    gauss_configs = [(1.0, 0.0, 0.0), (1.0, 0.0, 5.0), (1.0, 25.0, 5.0), (0.5, 0.0, 10.0)]
-    gauss_configs = gauss_configs[: args.max_configs]
-    setting["n_configs"] = len(configs)
-    print(f"validate_index: {setting}; {len(configs)} + {len(gauss_configs)} fits", flush=True)
-    jobs = [delayed(fit_points)(c, uniform, setting["epochs"]) for c in configs]
-    jobs += [delayed(fit_points)(c, gaussian, setting["epochs"]) for c in gauss_configs]
-    results = Parallel(n_jobs=args.jobs, verbose=10)(jobs)
-    rows = [row for rs in results for row in rs] + linear_points(uniform)
-    rows += linear_points(gaussian)
-    frame = pd.DataFrame(rows)
-    rho = correlations(frame)
-    print(rho.to_string(), flush=True)
-    print(f"part 1 done in {(time.perf_counter() - start) / 60:.1f} min", flush=True)
+    if args.reuse_grid:
+        earlier = json.loads((RESULTS / f"{args.out}.json").read_text())["setting"]
+        frame = pd.read_csv(RESULTS / f"{args.out}.csv")
+        setting["n_configs"] = earlier["n_configs"]
+        setting["part1_reused_from"] = earlier
+        rho = correlations(frame)
+    else:
+        uniform = load_dataset("FA15", rows=setting["rows"], seed=0)
+        gaussian = load_dataset("FA15", rows=setting["rows"], factor_distribution="gaussian",
+                                seed=0)
+        gaussian["name"] = "FA15-gaussian"
+        configs = grid(setting["grid"])[: args.max_configs]
+        gauss_configs = [(1.0, 0.0, 0.0), (1.0, 0.0, 5.0), (1.0, 25.0, 5.0), (0.5, 0.0, 10.0)]
+        gauss_configs = gauss_configs[: args.max_configs]
+        setting["n_configs"] = len(configs)
+        print(f"validate_index: {setting}; {len(configs)} + {len(gauss_configs)} fits",
+              flush=True)
+        jobs = [delayed(fit_points)(c, uniform, setting["epochs"]) for c in configs]
+        jobs += [delayed(fit_points)(c, gaussian, setting["epochs"]) for c in gauss_configs]
+        results = Parallel(n_jobs=args.jobs, verbose=10)(jobs)
+        rows = [row for rs in results for row in rs] + linear_points(uniform)
+        rows += linear_points(gaussian)
+        frame = pd.DataFrame(rows)
+        rho = correlations(frame)
+        print(rho.to_string(), flush=True)
+        print(f"part 1 done in {(time.perf_counter() - start) / 60:.1f} min", flush=True)
+        setting["part1_wall_seconds"] = time.perf_counter() - start
 
     nonlinear = pd.DataFrame()
     if not args.skip_nonlinear:
