@@ -10,11 +10,10 @@ from numbers import Integral, Real
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, clone
-from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state, get_tags, resample
 from sklearn.utils.validation import check_is_fitted
 
-from skvae.metrics._evaluation import _evaluate_runs
+from skvae.metrics._evaluation import _evaluate_runs, _final_step
 from skvae.metrics._gas import gas_align
 from skvae.metrics._informative import _informative_mask
 from skvae.utils._sklearn_compat import (
@@ -28,10 +27,6 @@ from skvae.utils._sklearn_compat import (
 __all__ = ["AlignedEnsemble"]
 
 logger = logging.getLogger(__name__)
-
-
-def _final_step(estimator):
-    return estimator[-1] if isinstance(estimator, Pipeline) else estimator
 
 
 def _seed_keys(estimator):
@@ -50,7 +45,7 @@ def _fit_run(estimator, X, seed):
 
 
 def _final_validation_loss(estimator):
-    scores = getattr(_final_step(estimator), "validation_scores_", None)
+    scores = getattr(_final_step(estimator)[1], "validation_scores_", None)
     if scores is None or len(scores) == 0:
         return None
     return float(scores[-1])
@@ -238,7 +233,7 @@ class AlignedEnsemble(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         codes = [np.asarray(run.transform(X_eval), dtype=np.float64) for run in self.estimators_]
         n_latents = codes[0].shape[1]
         masks = [
-            _informative_mask(_final_step(run), threshold=self.threshold, n_latents=n_latents)
+            _informative_mask(_final_step(run)[1], threshold=self.threshold, n_latents=n_latents)
             for run in self.estimators_
         ]
         self.alignment_ = gas_align(
@@ -246,7 +241,7 @@ class AlignedEnsemble(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         )
         self.n_components_ = n_latents
         self.stability_ = self.alignment_.stability.copy()
-        kls = [getattr(_final_step(run), "kl_per_latent_", None) for run in self.estimators_]
+        kls = [getattr(_final_step(run)[1], "kl_per_latent_", None) for run in self.estimators_]
         if all(kl is not None for kl in kls):
             aligned = self.alignment_.apply([np.asarray(kl, float)[:, None] for kl in kls])
             self.kl_per_latent_ = aligned[:, :, 0].mean(axis=0)

@@ -13,7 +13,6 @@ from sklearn.base import clone, is_classifier
 from sklearn.ensemble import ExtraTreesClassifier, ExtraTreesRegressor
 from sklearn.linear_model import Lasso
 from sklearn.model_selection import train_test_split
-from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 from sklearn.utils import check_random_state
@@ -933,8 +932,7 @@ def _codes_for_scoring(estimator, X, y, name):
             f"{name} needs the true factors as y (an array of shape (n_samples, n_factors)); "
             "got y=None. Pass them to cross_validate/GridSearchCV.fit as y."
         )
-    if isinstance(estimator, Pipeline):
-        X, estimator = estimator[:-1].transform(X), estimator[-1]
+    # A Pipeline's transform already runs X through every step, the last one included.
     return estimator.transform(X), np.asarray(y)
 
 
