@@ -21,7 +21,7 @@ from skvae.losses._elbo import kl_per_latent
 from skvae.losses._objective import Objective
 from skvae.models import ConvDecoder, ConvEncoder, Discriminator, MLPDecoder, MLPEncoder, VAEModule
 from skvae.utils._sklearn_compat import Interval, StrOptions, _fit_context, validate_data
-from skvae.utils._torch import batched, resolve_device
+from skvae.utils._torch import batched, iter_batches, resolve_device, training_tensor
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         "tol": [Interval(Real, 0, None, closed="left")],
         "device": [StrOptions({"cpu", "cuda", "auto"})],
         "precision": [StrOptions({"float32", "bf16"})],
+        "cuda_graph": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "callbacks": [list, None],
@@ -73,6 +74,7 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         tol=1e-4,
         device="cpu",
         precision="float32",
+        cuda_graph=False,
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -91,6 +93,7 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.tol = tol
         self.device = device
         self.precision = precision
+        self.cuda_graph = cuda_graph
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
@@ -129,7 +132,8 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self : object
             The fitted estimator.
         """
-        X = validate_data(self, X, dtype=np.float32, ensure_min_samples=2)
+        # Row-major: minibatches gather rows, which is slow on column-major data.
+        X = validate_data(self, X, dtype=np.float32, order="C", ensure_min_samples=2)
         self._check_input(X)
         device = resolve_device(self.device)
         rng = check_random_state(self.random_state)
@@ -153,12 +157,14 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             else None
         )
         noise = torch.Generator(device=device).manual_seed(int(seed_noise))
+        cuda_graph = self._use_cuda_graph(device, discriminator)
         net = VAENet(
             module,
             criterion=torch.nn.Identity,  # unused: the objective computes the loss
             optimizer=torch.optim.Adam,
             lr=self.learning_rate,
             optimizer__fused=True,
+            optimizer__capturable=cuda_graph,
             max_epochs=self.max_iter,
             batch_size=self.batch_size,
             train_split=train_split,
@@ -179,8 +185,9 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             discriminator_lr=disc_params[1] if disc_params else 1e-4,
             description=type(self).__name__,
             autocast_bf16=self.precision == "bf16",
+            cuda_graph=cuda_graph,
         )
-        net.fit(torch.from_numpy(X).to(device), None)
+        net.fit(training_tensor(X, device), None)
 
         self.module_ = net.module_.eval()
         if discriminator is not None:
@@ -206,6 +213,21 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             int((self.kl_per_latent_ > 0.1).sum()),
         )
         return self
+
+    def _use_cuda_graph(self, device, discriminator):
+        """Whether to replay the training step from a CUDA graph (``cuda_graph=True``)."""
+        if not self.cuda_graph or device != "cuda":
+            return False
+        # A graph replays a fixed sequence of kernels: the discriminator's separate update
+        # and user callbacks (which may act on gradients between backward and the optimiser
+        # step) cannot run inside it.
+        reason = ("the discriminator TC estimator" if discriminator is not None
+                  else "user callbacks" if self.callbacks else None)
+        if reason:
+            warnings.warn(f"cuda_graph=True is ignored with {reason}; training runs eagerly.",
+                          UserWarning, stacklevel=3)
+            return False
+        return True
 
     def _check_input(self, X):
         if self.likelihood == "bernoulli" and (X.min() < 0 or X.max() > 1):
@@ -257,9 +279,11 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     def _mean_kl(self, X):
         # Summed per batch, so memory stays bounded on large data.
-        sums = batched(lambda x: kl_per_latent(*self.module_.encoder(x)).sum(0, keepdim=True),
-                       X, self.device_)
-        return sums.sum(0, dtype=np.float64) / len(X)
+        total = 0.0
+        with torch.inference_mode():
+            for x in iter_batches(X, self.device_):
+                total = total + kl_per_latent(*self.module_.encoder(x)).sum(0).double()
+        return total.cpu().numpy() / len(X)
 
     # ------------------------------------------------------------------ inference
     def transform(self, X):
@@ -390,7 +414,8 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     # ------------------------------------------------------------------ persistence, tags
     def __getstate__(self):
-        state = super().__getstate__()
+        # A copy: on Python >= 3.11 the inherited state is the instance's own __dict__.
+        state = dict(super().__getstate__())
         if getattr(self, "device_", "cpu") != "cpu":
             # Pickles always hold CPU tensors, so a GPU-fitted model loads anywhere.
             for name in ("module_", "discriminator_"):

@@ -232,3 +232,17 @@ def test_bf16_mixed_precision_trains(cls, fa15):
     Z = model.transform(X)
     assert Z.dtype == np.float32 and np.all(np.isfinite(Z))
     assert next(model.module_.parameters()).dtype == torch.float32
+
+
+def test_cuda_graph_is_ignored_on_cpu_and_refused_where_it_cannot_apply(fa15):
+    X = fa15[0][:300]
+    params = dict(n_components=3, hidden_layer_sizes=(8,), max_iter=2, random_state=0)
+    np.testing.assert_array_equal(BFVAE(cuda_graph=True, **params).fit(X).transform(X),
+                                  BFVAE(**params).fit(X).transform(X))
+    # The decision itself needs no GPU: it only reads the parameters.
+    assert BFVAE(cuda_graph=True)._use_cuda_graph("cuda", None)
+    assert not BFVAE(cuda_graph=True)._use_cuda_graph("cpu", None)
+    with pytest.warns(UserWarning, match="discriminator TC estimator"):
+        assert not FactorVAE(cuda_graph=True)._use_cuda_graph("cuda", object())
+    with pytest.warns(UserWarning, match="user callbacks"):
+        assert not BFVAE(cuda_graph=True, callbacks=[object()])._use_cuda_graph("cuda", None)

@@ -3,10 +3,12 @@
 # Authors: The skvae developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import logging
 import os
 import pickle
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -28,7 +30,9 @@ def test_pickled_cuda_model_loads_on_cpu_without_cuda(X, monkeypatch):
     model = BFVAE(**TINY).fit(X)
     expected = model.transform(X)
     model.device_ = "cuda"
+    module = model.module_
     data = pickle.dumps(model)
+    assert model.module_ is module  # pickling leaves the live estimator alone
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     loaded = pickle.loads(data)
     assert loaded.device_ == "cpu"
@@ -48,6 +52,8 @@ def test_fit_on_cuda(X, device):
     X_hat = model.inverse_transform(Z)
     assert X_hat.shape == X.shape and np.isfinite(X_hat).all()
     assert np.isfinite(model.score(X)) and model.kl_per_latent_.shape == (3,)
+    X_new, Z_new = model.sample(5, random_state=0)
+    assert X_new.shape == (5, X.shape[1]) and np.isfinite(X_new).all()
     assert len(model.loss_curve_) == 2 and np.isfinite(model.loss_curve_).all()
 
 
@@ -85,3 +91,65 @@ def test_cuda_model_loads_in_a_process_without_cuda(X, tmp_path):
     np.testing.assert_allclose(np.load(tmp_path / "Z.npy"), expected, rtol=1e-4, atol=1e-5)
     # The CUDA model itself is untouched by pickling.
     assert model.device_ == "cuda" and next(model.module_.parameters()).is_cuda
+
+
+@pytest.mark.gpu
+def test_bf16_mixed_precision_on_cuda(X):
+    model = BFVAE(device="cuda", precision="bf16", **TINY).fit(X)
+    assert np.isfinite(model.loss_curve_).all()
+    assert model.transform(X).dtype == np.float32
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_data_too_large_for_the_gpu_stays_pinned_on_the_host(X, monkeypatch, early_stopping):
+    # With no room on the GPU, batches are gathered on the host and copied asynchronously;
+    # the rows, their order and the noise are the same, so is the fitted model.
+    from skvae.utils import _torch
+
+    params = dict(TINY, max_iter=3, early_stopping=early_stopping, validation_fraction=0.2)
+    on_device = BFVAE(device="cuda", **params).fit(X)
+    monkeypatch.setattr(_torch, "DEVICE_DATA_FRACTION", 0.0)
+    on_host = BFVAE(device="cuda", **params).fit(X)
+    np.testing.assert_allclose(on_host.transform(X), on_device.transform(X), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(on_host.loss_curve_, on_device.loss_curve_, rtol=1e-5)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("cls", [BFVAE, FactorVAE])
+def test_training_steps_do_not_synchronise_with_the_host(X, cls):
+    # torch reports every operation that waits for the GPU; a fit may wait once per epoch
+    # (the loss terms are read then) and in set-up, never once per step. BFVAE replays a
+    # CUDA graph (cuda_graph=True), FactorVAE (with its discriminator) runs eagerly.
+    epochs, batch_size = 4, 16
+    steps = epochs * (len(X) // batch_size)
+    extra = ({"discriminator_hidden_layer_sizes": (8,)} if cls is FactorVAE
+             else {"cuda_graph": True})
+    model = cls(device="cuda", **extra, **dict(TINY, max_iter=epochs, batch_size=batch_size))
+    torch.cuda.set_sync_debug_mode("warn")
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.fit(X)
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+    syncs = [w for w in caught if "synchroniz" in str(w.message)]
+    assert len(syncs) <= 4 * epochs + 10 < steps, [str(w.message) for w in syncs[:5]]
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("params", [dict(), dict(capacity=5.0, beta=2.0, lambda_od=1.0),
+                                    dict(precision="bf16")])
+def test_cuda_graph_replay_matches_eager_training(X, caplog, params):
+    # The step is captured once and replayed: same kernels, same noise stream, so the
+    # same training as eager steps.
+    params = dict(TINY, max_iter=4, batch_size=32, **params)
+    with caplog.at_level(logging.INFO, logger="skvae._engine"):
+        graphed = BFVAE(device="cuda", cuda_graph=True, **params).fit(X)
+    assert "captured in a CUDA graph" in caplog.text
+    eager = BFVAE(device="cuda", **params).fit(X)
+    np.testing.assert_allclose(graphed.loss_curve_, eager.loss_curve_, rtol=1e-3)
+    np.testing.assert_allclose(graphed.transform(X), eager.transform(X), rtol=1e-2, atol=1e-3)
+    capacities = [row["capacity"] for row in graphed.history_]
+    np.testing.assert_allclose(capacities, [row["capacity"] for row in eager.history_],
+                               rtol=1e-6)

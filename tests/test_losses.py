@@ -8,6 +8,8 @@ import math
 import numpy as np
 import pytest
 import torch
+from torch.utils import _pytree as pytree
+from torch.utils._python_dispatch import TorchDispatchMode
 
 from skvae.losses import (
     Objective,
@@ -136,3 +138,47 @@ def test_objective_terms_combine_as_documented():
                 + terms["dip"])
     assert terms["loss"].item() == pytest.approx(expected.item(), rel=1e-6)
     assert terms["tc"].item() != 0 and terms["dip"].item() > 0
+
+
+@pytest.mark.parametrize("params", [
+    dict(gamma=2.0, capacity=3.0, lambda_od=1.0, lambda_d=1.0),
+    dict(gamma=1.0, tc_estimator="discriminator"),
+    dict(likelihood="bernoulli"),
+])
+def test_objective_terms_stay_on_the_device_without_reading_values_back(params):
+    # Meta tensors carry no values: any term created on another device, or any value read
+    # back to the host (a per-step synchronisation on a GPU), fails here, without a GPU.
+    from skvae.losses._objective import discriminator_loss
+    from skvae.models import Discriminator
+
+    x = torch.zeros(8, 5, device="meta")
+    mu = torch.zeros(8, 3, device="meta")
+    discriminator = Discriminator(3, (4,)).to("meta")
+    with _CrossDeviceOps() as crossings:
+        terms = Objective(**params).terms(x, x, mu, mu, mu, step=5, discriminator=discriminator)
+        d_loss = discriminator_loss(discriminator, mu)
+    assert {name: t.device.type for name, t in terms.items()} == dict.fromkeys(terms, "meta")
+    assert d_loss.device.type == "meta"
+    # A Python number turned into a tensor inside the loss (e.g. assigned into a device
+    # tensor) is a CPU scalar copied to the GPU: a host round trip per step, and an error
+    # under CUDA graph capture. Meta tensors accept it silently, so the operations are
+    # watched instead.
+    assert crossings == []
+
+
+class _CrossDeviceOps(TorchDispatchMode):
+    """Record operations that make tensors from Python numbers or mix devices."""
+
+    SCALAR_TENSORS = ("aten.scalar_tensor", "aten.lift_fresh")
+
+    def __enter__(self):
+        self.crossings = []
+        super().__enter__()
+        return self.crossings
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        tensors = [a for a in pytree.tree_leaves((args, kwargs or {}))
+                   if isinstance(a, torch.Tensor)]
+        if str(func).startswith(self.SCALAR_TENSORS) or len({t.device for t in tensors}) > 1:
+            self.crossings.append(str(func))
+        return func(*args, **(kwargs or {}))

@@ -117,6 +117,7 @@ class BFVAE(_BaseVAE):
         tol=1e-4,
         device="cpu",
         precision="float32",
+        cuda_graph=False,
         random_state=None,
         verbose=0,
         callbacks=None,

@@ -74,6 +74,7 @@ class DIPVAE(_BaseVAE):
         tol=1e-4,
         device="cpu",
         precision="float32",
+        cuda_graph=False,
         random_state=None,
         verbose=0,
         callbacks=None,

@@ -16,7 +16,10 @@ def dip_penalty(mu, logvar, lambda_od, lambda_d, dip_type="ii"):
     -------
     Tensor (scalar)
     """
-    cov = torch.cov(mu.T, correction=0)
+    # By hand rather than torch.cov, whose degrees-of-freedom check reads a value back from
+    # the device (a host synchronisation on every CUDA step).
+    centered = mu - mu.mean(dim=0)
+    cov = centered.T @ centered / len(mu)
     if dip_type == "ii":
         cov = cov + torch.diag(logvar.exp().mean(dim=0))
     diag = torch.diagonal(cov)

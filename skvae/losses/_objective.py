@@ -53,11 +53,16 @@ class Objective:
         """Mean of p(x|z) from the decoder output."""
         return torch.sigmoid(x_params) if self.likelihood == "bernoulli" else x_params
 
-    def terms(self, x, x_params, mu, logvar, z, step, discriminator=None):
-        """All terms of the loss for one minibatch; ``terms['loss']`` is differentiable."""
+    def terms(self, x, x_params, mu, logvar, z, step, discriminator=None, capacity=None):
+        """All terms of the loss for one minibatch; ``terms['loss']`` is differentiable.
+
+        ``capacity`` (a tensor) replaces ``C(step)`` where the value must live on the device,
+        as in a CUDA graph replayed with a different value at each step.
+        """
         reconstruction = self.reconstruction_nll(x, x_params).mean()
         kl = kl_per_latent(mu, logvar).sum(dim=1).mean()
-        capacity = capacity_at(step, self.capacity, self.capacity_iter)
+        if capacity is None:
+            capacity = x.new_full((), capacity_at(step, self.capacity, self.capacity_iter))
         loss = reconstruction + self.beta * (kl - capacity).abs()
         tc = torch.zeros((), device=x.device)
         if self.gamma > 0:
@@ -75,7 +80,7 @@ class Objective:
             "loss": loss,
             "reconstruction": reconstruction.detach(),
             "kl": kl.detach(),
-            "capacity": torch.tensor(capacity),
+            "capacity": capacity.detach(),
             "tc": tc.detach(),
             "dip": dip.detach(),
         }

@@ -12,9 +12,11 @@ def _log_importance_weights(batch_size, dataset_size, device, dtype):
     stratified = (dataset_size - m) / (dataset_size * m)
     weights = torch.full((batch_size, batch_size), 1.0 / m, device=device, dtype=dtype)
     flat = weights.view(-1)
-    flat[:: m + 1] = 1.0 / dataset_size
-    flat[1 :: m + 1] = stratified
-    weights[m - 1, 0] = stratified
+    # fill_ on views: assigning a Python number copies a CPU scalar to the device instead
+    # (a host round trip per step, and not allowed under CUDA graph capture).
+    flat[:: m + 1].fill_(1.0 / dataset_size)
+    flat[1 :: m + 1].fill_(stratified)
+    weights[m - 1, 0].fill_(stratified)
     return weights.log()
 
 

@@ -185,7 +185,7 @@ def _draw_panels(fig, *, kl, threshold, bars, latent_names, feature_names, heatm
     ``bars`` is a list of ``(values, title, ylabel)``; ``heatmaps`` a list of
     ``(matrix, title, colorbar_label)``.
     """
-    from skvae.plotting._heatmap import plot_heatmap, plot_kl
+    from skvae.plotting._heatmap import latent_ticks, plot_heatmap, plot_kl
 
     n_top = int(kl is not None) + len(bars)
     n_rows = int(n_top > 0) + len(heatmaps)
@@ -205,8 +205,7 @@ def _draw_panels(fig, *, kl, threshold, bars, latent_names, feature_names, heatm
         for values, title, ylabel in bars:
             ax = fig.add_subplot(grid[0, col])
             ax.bar(np.arange(len(values)), values, color="tab:blue", edgecolor="black")
-            ax.set_xticks(np.arange(len(values)), labels=latent_names,
-                          rotation=45 if len(values) > 8 else 0)
+            latent_ticks(ax, latent_names)
             ax.set_ylim(0, 1.05)
             ax.set_xlabel("latent")
             ax.set_ylabel(ylabel)

@@ -104,6 +104,13 @@ def plot_heatmap(
     return ax
 
 
+def latent_ticks(ax, labels):
+    """One x tick per latent bar, slanted when the labels would overlap."""
+    crowded = len(labels) > 8 or max(len(str(label)) for label in labels) > 4
+    ax.set_xticks(np.arange(len(labels)), labels=labels, rotation=45 if crowded else 0,
+                  ha="right" if crowded else "center")
+
+
 def plot_kl(kl, *, threshold=0.1, labels=None, ax=None, title=None):
     """Bar chart of the mean KL of each latent, on a log axis.
 
@@ -161,10 +168,11 @@ def plot_kl(kl, *, threshold=0.1, labels=None, ax=None, title=None):
     ax.axhline(threshold, color="black", linestyle="--", linewidth=1, label="threshold")
     ax.set_yscale("log")
     ax.set_ylim(bottom=KL_FLOOR)
-    ax.set_xticks(position, labels=labels, rotation=45 if kl.size > 8 else 0)
+    latent_ticks(ax, labels)
     ax.set_xlabel("latent")
     ax.set_ylabel("KL (nats)")
     if title is not None:
         ax.set_title(title)
-    ax.legend()
+    # Beside the axes, so that it never hides a bar.
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     return ax

@@ -3,11 +3,20 @@
 # Authors: The skvae developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import logging
+
 import numpy as np
 import torch
 
+logger = logging.getLogger(__name__)
+
 #: Rows per forward pass in transform / inverse_transform / score (bounded memory).
 EVAL_BATCH_SIZE = 16_384
+
+#: A CUDA fit moves the training table to the GPU once when it takes at most this fraction
+#: of the free device memory; a larger table stays in pinned host memory and is copied to
+#: the GPU one batch at a time, asynchronously.
+DEVICE_DATA_FRACTION = 0.5
 
 
 def resolve_device(device):
@@ -22,17 +31,43 @@ def resolve_device(device):
     return device
 
 
+def training_tensor(X, device):
+    """The training table as a tensor: on the device when it fits, else pinned on the host.
+
+    On the CPU the tensor shares memory with ``X`` (no copy).
+    """
+    data = torch.from_numpy(X)
+    if torch.device(device).type != "cuda":
+        return data
+    free, _ = torch.cuda.mem_get_info(device)
+    if X.nbytes <= DEVICE_DATA_FRACTION * free:
+        return data.to(device)
+    logger.info("Training data (%.1f GB) exceeds %.0f%% of the free GPU memory (%.1f GB): "
+                "kept in pinned host memory, batches copied asynchronously.",
+                X.nbytes / 1e9, 100 * DEVICE_DATA_FRACTION, free / 1e9)
+    return data.pin_memory()
+
+
+def iter_batches(array, device, batch_size=EVAL_BATCH_SIZE):
+    """Yield consecutive row batches of ``array`` as tensors on ``device``."""
+    for start in range(0, len(array), batch_size):
+        yield torch.as_tensor(array[start : start + batch_size]).to(device)
+
+
 def batched(function, array, device, batch_size=EVAL_BATCH_SIZE):
     """Apply ``function`` (tensor -> tensor or tuple of tensors) to an array in batches.
 
-    Returns numpy arrays, concatenated over batches; runs under inference mode.
+    Each output has one row per input row; outputs are written into preallocated numpy
+    arrays (no list of chunks to concatenate), under inference mode.
     """
-    outputs = []
+    outputs = None
     with torch.inference_mode():
-        for start in range(0, len(array), batch_size):
-            chunk = torch.as_tensor(array[start : start + batch_size]).to(device)
+        for start, chunk in zip(range(0, len(array), batch_size),
+                                iter_batches(array, device, batch_size)):
             result = function(chunk)
-            result = result if isinstance(result, tuple) else (result,)
-            outputs.append([r.cpu().numpy() for r in result])
-    parts = [np.concatenate(column) for column in zip(*outputs)]
-    return parts if len(parts) > 1 else parts[0]
+            result = [r.cpu().numpy() for r in (result if isinstance(result, tuple) else (result,))]
+            if outputs is None:
+                outputs = [np.empty((len(array), *r.shape[1:]), dtype=r.dtype) for r in result]
+            for out, part in zip(outputs, result):
+                out[start : start + len(part)] = part
+    return outputs if len(outputs) > 1 else outputs[0]
