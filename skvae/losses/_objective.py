@@ -62,9 +62,15 @@ class Objective:
         reconstruction = self.reconstruction_nll(x, x_params).mean()
         kl = kl_per_latent(mu, logvar).sum(dim=1).mean()
         if capacity is None:
-            capacity = x.new_full((), capacity_at(step, self.capacity, self.capacity_iter))
-        loss = reconstruction + self.beta * (kl - capacity).abs()
-        tc = torch.zeros((), device=x.device)
+            value = capacity_at(step, self.capacity, self.capacity_iter)
+            capacity = x.new_full((), value)
+            # |KL - 0| is KL (never negative): two operations fewer per step.
+            kl_term = kl if value == 0 else (kl - capacity).abs()
+        else:
+            kl_term = (kl - capacity).abs()
+        loss = reconstruction + self.beta * kl_term
+        zero = torch.zeros((), device=x.device)
+        tc = zero
         if self.gamma > 0:
             if self.tc_estimator == "discriminator":
                 # Density-ratio trick: the discriminator's log-odds estimate log q(z)/prod q(z_k).
@@ -72,7 +78,7 @@ class Objective:
             else:
                 tc = mss_total_correlation(z, mu, logvar, self.dataset_size)
             loss = loss + self.gamma * tc
-        dip = torch.zeros((), device=x.device)
+        dip = zero
         if self.lambda_od > 0 or self.lambda_d > 0:
             dip = dip_penalty(mu, logvar, self.lambda_od, self.lambda_d, self.dip_type)
             loss = loss + dip
