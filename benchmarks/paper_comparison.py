@@ -68,7 +68,7 @@ import numpy as np
 import pandas as pd
 import torch
 from joblib import Parallel, delayed
-from sklearn.decomposition import PCA, FactorAnalysis, FastICA
+from sklearn.decomposition import PCA, FastICA
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
@@ -90,6 +90,7 @@ from skvae.datasets import (
     load_white_wine,
     make_factor_analysis,
 )
+from skvae.estimators import DecodingFactorAnalysis
 from skvae.metrics import (
     dci_scores,
     fvh_lt,
@@ -115,25 +116,6 @@ THRESHOLD = 0.1
 #: Image epochs are scaled so that an image fit takes as many optimisation steps as a
 #: table fit on this many training rows.
 REFERENCE_TRAIN_ROWS = 4000
-
-
-class VarimaxFA(FactorAnalysis):
-    """FactorAnalysis(rotation='varimax') with a linear decoder for FVH-LT.
-
-    ``inverse_transform(Z) = Z @ components_ + mean_`` (the mean of x given the factors).
-    """
-
-    def __init__(self, n_components=None, *, tol=1e-2, copy=True, max_iter=1000,
-                 noise_variance_init=None, svd_method="randomized", iterated_power=3,
-                 rotation="varimax", random_state=0):
-        super().__init__(n_components=n_components, tol=tol, copy=copy, max_iter=max_iter,
-                         noise_variance_init=noise_variance_init, svd_method=svd_method,
-                         iterated_power=iterated_power, rotation=rotation,
-                         random_state=random_state)
-
-    def inverse_transform(self, Z):
-        """Decoder mean ``Z @ components_ + mean_``."""
-        return np.asarray(Z) @ self.components_ + self.mean_
 
 
 # --------------------------------------------------------------------------- data
@@ -209,7 +191,7 @@ def make_model(name, *, n_components=N_COMPONENTS, likelihood="gaussian", epochs
     if name == "PCA":
         return PCA(n_components, random_state=0)
     if name == "FA-varimax":
-        return VarimaxFA(n_components, random_state=0)
+        return DecodingFactorAnalysis(n_components, rotation="varimax", random_state=0)
     if name == "FastICA":
         return FastICA(n_components, whiten="unit-variance", max_iter=1000, random_state=0)
     raise ValueError(f"unknown model {name!r}")

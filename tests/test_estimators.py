@@ -246,3 +246,26 @@ def test_cuda_graph_is_ignored_on_cpu_and_refused_where_it_cannot_apply(fa15):
         assert not FactorVAE(cuda_graph=True)._use_cuda_graph("cuda", object())
     with pytest.warns(UserWarning, match="user callbacks"):
         assert not BFVAE(cuda_graph=True, callbacks=[object()])._use_cuda_graph("cuda", None)
+
+
+def test_decoding_factor_analysis_decodes_with_the_factor_model(fa15):
+    from sklearn.decomposition import FactorAnalysis
+    from sklearn.exceptions import NotFittedError
+
+    from skvae.estimators import DecodingFactorAnalysis
+    from skvae.metrics import fvh_lt
+
+    X = fa15[0][:1000]
+    with pytest.raises(NotFittedError):
+        DecodingFactorAnalysis(n_components=3).inverse_transform(np.zeros((1, 3)))
+    fa = DecodingFactorAnalysis(n_components=3, rotation="varimax").fit(X)
+    reference = FactorAnalysis(n_components=3, rotation="varimax").fit(X)
+    np.testing.assert_array_equal(fa.transform(X), reference.transform(X))  # same model
+    Z = np.array([[0.0, 0.0, 0.0], [1.0, -2.0, 0.5]])
+    np.testing.assert_allclose(fa.inverse_transform(Z), Z @ fa.components_ + fa.mean_)
+    np.testing.assert_allclose(fa.inverse_transform(Z[:1])[0], X.mean(axis=0), atol=1e-12)
+    with pytest.raises(ValueError, match="X has 2 columns, but this model has 3 factors"):
+        fa.inverse_transform(Z[:, :2])
+    # FVH-LT runs on it: each of the three FA15 blocks of five features loads on one factor.
+    variances = fvh_lt(fa, X, random_state=0).variances
+    assert sorted((variances > 0.5 * variances.max(axis=1, keepdims=True)).sum(axis=1)) == [5, 5, 5]

@@ -23,13 +23,14 @@ ranking against a ground-truth metric that needs the true factors (MIG).
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from sklearn.decomposition import PCA, FactorAnalysis, FastICA
+from sklearn.decomposition import PCA, FastICA
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skvae import BFVAE, VAE
 from skvae.datasets import make_factor_analysis
+from skvae.estimators import DecodingFactorAnalysis
 from skvae.metrics import make_disentanglement_scorer, mig_score
 
 X, factors, _ = make_factor_analysis(3000, preset="FA15", random_state=0)
@@ -41,15 +42,8 @@ X_train, X_test, f_train, f_test = train_test_split(X, factors, test_size=1000,
 # -----------------------------
 # :class:`~sklearn.decomposition.FactorAnalysis` has no ``inverse_transform``, which
 # FVH-LT needs to traverse the latent space. Its decoder is the linear map of the
-# model, ``x = z W + mean``; adding it takes three lines.
-
-
-class FactorAnalysisDecoder(FactorAnalysis):
-    """FactorAnalysis with the decoder of the factor model as inverse_transform."""
-
-    def inverse_transform(self, Z):
-        return np.asarray(Z) @ self.components_ + self.mean_
-
+# model, ``x = z W + mean``: :class:`~skvae.estimators.DecodingFactorAnalysis` is
+# scikit-learn's model with that decoder.
 
 # %%
 # Models
@@ -61,7 +55,7 @@ models = {
     "BFVAE (gamma=5)": BFVAE(n_components=6, max_iter=60, random_state=0),
     "PCA": PCA(n_components=3),
     "FastICA": FastICA(n_components=3, random_state=0),
-    "FactorAnalysis varimax": FactorAnalysisDecoder(n_components=3, rotation="varimax"),
+    "FactorAnalysis varimax": DecodingFactorAnalysis(n_components=3, rotation="varimax"),
 }
 
 # %%

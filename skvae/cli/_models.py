@@ -10,9 +10,6 @@ import platform
 import shlex
 import sys
 
-import numpy as np
-from sklearn.decomposition import FactorAnalysis
-
 from skvae.cli._data import check_max_rows, positive_int
 from skvae.cli._main import CLIError
 
@@ -73,23 +70,10 @@ def make_vae(name, args, hyper=None, *, random_state=None):
     return model_class(name)(**params)
 
 
-class DecodingFactorAnalysis(FactorAnalysis):
-    """FactorAnalysis with a decoder: ``inverse_transform(Z) = Z @ components_ + mean_``.
-
-    scikit-learn's FactorAnalysis has no inverse_transform, which FVH-LT needs; the
-    factor model's mean of x given the factors is ``Z @ W + mean``.
-    """
-
-    def inverse_transform(self, X):
-        """Mean of the data given factor scores ``X`` of shape (n_samples, n_components)."""
-        from sklearn.utils.validation import check_is_fitted
-
-        check_is_fitted(self)
-        return np.asarray(X, dtype=np.float64) @ self.components_ + self.mean_
-
-
 def make_linear(name, n_components, seed):
     from sklearn.decomposition import PCA, FastICA
+
+    from skvae.estimators import DecodingFactorAnalysis
 
     if name == "pca":
         return PCA(n_components=n_components, random_state=seed)
