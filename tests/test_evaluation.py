@@ -203,3 +203,14 @@ def test_bad_input(fa15):
         evaluate(make_pipeline(StandardScaler(), FactorAnalysis(2)).fit(fa15), fa15)
     with pytest.raises(ValueError, match="informative"):
         evaluate(pca, fa15, informative=np.array([True, True, True]))
+
+
+def test_feature_lists_rank_the_largest_first():
+    # Latent 0 loads 2.5, 3, 2.8 on features x0, x1, x2: both feature columns rank them
+    # x1, x2, x0 (column order would give x0 first).
+    W = np.array([[2.5, 3.0, 2.8, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0, 1.0, 1.0]])
+    X = _data(W)
+    model = LinearCoder(W).fit(X)
+    frame = evaluate(model, X, random_state=0).to_frame()
+    assert frame.loc["z0", "fvh_lt_features"] == "x1, x2, x0"
+    assert frame.loc["z0", "dbsr_ls_features"] == "x1, x2, x0"

@@ -518,7 +518,8 @@ def _page(args, table, r, figures, summary):
     parts.append("<p>Top features (informative latents only; latents.csv has all): FVH-LT, "
                  "features whose traversal variance reaches half of the row maximum; DBSR-LS, "
                  "features selected by the sparse regression"
-                 + (" in at least half of the runs" if r.ensemble else "") + ".</p></section>")
+                 + (" in at least half of the runs" if r.ensemble else "")
+                 + "; each list starts with the strongest feature.</p></section>")
 
     captions = {
         "kl": ("KL per latent", "KL divergence per latent"),

@@ -142,6 +142,12 @@ def _join(names):
     return ", ".join(names)
 
 
+def _ranked(feature_names, selected, values):
+    """Names of the ``selected`` features (boolean row), largest ``values`` first."""
+    index = np.flatnonzero(selected)
+    return [feature_names[j] for j in index[np.argsort(-values[index], kind="stable")]]
+
+
 def _figure_png(draw, figsize):
     """Base64 PNG of a figure drawn by ``draw(fig)``, or None without matplotlib."""
     try:
@@ -336,7 +342,8 @@ class DisentanglementEvaluation:
         frame : pandas.DataFrame of shape (n_latents, 5)
             Columns ``kl`` (NaN without KL), ``informative``, ``heterogeneity``
             (FVH-LT), ``fvh_lt_features`` and ``dbsr_ls_features`` (comma-separated
-            feature names), indexed by latent name.
+            feature names, the largest traversal variance or importance first), indexed by
+            latent name.
         """
         import pandas as pd
 
@@ -347,9 +354,14 @@ class DisentanglementEvaluation:
                 "informative": self.informative,
                 "heterogeneity": self.fvh_lt.heterogeneity,
                 "fvh_lt_features": [
-                    _join(self.fvh_lt.feature_sets[name]) for name in self.latent_names
+                    _join(_ranked(self.feature_names, [f in self.fvh_lt.feature_sets[name]
+                                                       for f in self.feature_names], v))
+                    for name, v in zip(self.latent_names, self.fvh_lt.variances)
                 ],
-                "dbsr_ls_features": [_join(f) for f in self.dbsr_ls.feature_sets],
+                "dbsr_ls_features": [
+                    _join(_ranked(self.feature_names, row, importance))
+                    for row, importance in zip(self.dbsr_ls.support, self.dbsr_ls.importance)
+                ],
             },
             index=pd.Index(self.latent_names, name="latent"),
         )
@@ -666,22 +678,22 @@ class GASEvaluation:
 
     @property
     def fvh_lt_feature_sets(self):
-        """Per latent, features with mean ``V_kj >= feature_threshold * max_j``."""
+        """Per latent, features with mean ``V_kj >= feature_threshold * max_j``, ranked."""
         v = self.fvh_lt.mean
         row_max = v.max(axis=1, keepdims=True)
         selected = (v >= self.feature_threshold * row_max) & (row_max > 0)
         return {
-            name: [self.feature_names[j] for j in np.flatnonzero(row)]
-            for name, row in zip(self.latent_names, selected)
+            name: _ranked(self.feature_names, row, values)
+            for name, row, values in zip(self.latent_names, selected, v)
         }
 
     @property
     def dbsr_ls_feature_sets(self):
-        """Per latent, features selected by DBSR-LS in at least half of the runs."""
+        """Per latent, features selected by DBSR-LS in half of the runs or more, ranked."""
         selected = self.dbsr_ls.selection_frequency >= 0.5
         return {
-            name: [self.feature_names[j] for j in np.flatnonzero(row)]
-            for name, row in zip(self.latent_names, selected)
+            name: _ranked(self.feature_names, row, values)
+            for name, row, values in zip(self.latent_names, selected, self.dbsr_ls.mean)
         }
 
     def __repr__(self):
@@ -745,7 +757,7 @@ class GASEvaluation:
             (reference), ``informative_frequency``, ``stability``,
             ``heterogeneity`` (of the mean ``V``), ``fvh_lt_features`` (of the mean
             ``V``) and ``dbsr_ls_features`` (selected in at least half of the runs),
-            indexed by latent name.
+            the largest mean value first, indexed by latent name.
         """
         import pandas as pd
 
