@@ -118,15 +118,12 @@ def full_evaluation(runs, X, reference, informative=None):
     return _evaluate_runs(runs, X, alignment, informative=informative, random_state=SEED)
 
 
-def pieces(model, ensemble, X):
-    """Name -> zero-argument callable of every timed piece, for one model and its runs."""
-    mask = informative_latents(model)
+def model_pieces(model, X, mask):
+    """The pieces timed on one fitted model: encode, FVH-LT, DBSR-LS, LSDI, evaluate."""
     ev = evaluate(model, X, random_state=SEED)
     V, theta2 = ev.fvh_lt.variances, ev.dbsr_ls.importance
-    runs, ref = ensemble.estimators_, ensemble.reference_
     return {
         "encode": lambda: model.transform(X),
-        "informative": lambda: informative_latents(model),
         "fvh_lt": lambda: fvh_lt(model, X, informative=mask, random_state=SEED),
         "dbsr_ls": lambda: dbsr_ls(model, X, informative=mask, random_state=SEED),
         "lsdi": lambda: (
@@ -134,6 +131,17 @@ def pieces(model, ensemble, X):
             lsdi_components(theta2, informative=mask),
         ),
         "evaluate": lambda: evaluate(model, X, random_state=SEED),
+    }
+
+
+def pieces(model, ensemble, X):
+    """Name -> zero-argument callable of every timed piece, for one model and its runs."""
+    single = model_pieces(model, X, informative_latents(model))
+    runs, ref = ensemble.estimators_, ensemble.reference_
+    return {
+        "encode": single.pop("encode"),
+        "informative": lambda: informative_latents(model),
+        **single,
         "gas_align": lambda: realign(runs, X, ref),
         "evaluate_ensemble": lambda: evaluate(ensemble, X, random_state=SEED),
         "full": lambda: full_evaluation(runs, X, ref),
@@ -152,8 +160,6 @@ def synthetic_pieces(model, X, rng):
         for _ in range(N_RUNS - 1)
     ]
     masks = [mask] * N_RUNS  # only the count of informative latents matters for the cost
-    ev = evaluate(model, X, random_state=SEED)
-    V, theta2 = ev.fvh_lt.variances, ev.dbsr_ls.importance
     runs = [model] * N_RUNS
 
     def full():
@@ -164,14 +170,7 @@ def synthetic_pieces(model, X, rng):
         return _evaluate_runs(runs, X, alignment, random_state=SEED)
 
     return {
-        "encode": lambda: model.transform(X),
-        "fvh_lt": lambda: fvh_lt(model, X, informative=mask, random_state=SEED),
-        "dbsr_ls": lambda: dbsr_ls(model, X, informative=mask, random_state=SEED),
-        "lsdi": lambda: (
-            lsdi_components(V, informative=mask),
-            lsdi_components(theta2, informative=mask),
-        ),
-        "evaluate": lambda: evaluate(model, X, random_state=SEED),
+        **model_pieces(model, X, mask),
         "gas_align": lambda: gas_align(codes, informative=masks),
         "full": full,
     }

@@ -249,11 +249,11 @@ class VAENet(NeuralNet):
         batch and the graph replayed. The last, smaller batch of an epoch runs eagerly. The
         noise generator is registered with the graph, so replays draw fresh noise.
         """
+        if self.graph_rows_ is None:
+            self.graph_rows_ = len(batch)
+        if len(batch) != self.graph_rows_:
+            return self._eager_train_step(batch)
         if self.graph_ is None:
-            if self.graph_rows_ is None:
-                self.graph_rows_ = len(batch)
-            if len(batch) != self.graph_rows_:
-                return self._eager_train_step(batch)
             if self.graph_warmup_done_ < self.GRAPH_WARMUP_STEPS:
                 self.graph_warmup_done_ += 1
                 side = torch.cuda.Stream()
@@ -265,8 +265,6 @@ class VAENet(NeuralNet):
             self._capture(batch)
             if self.graph_ is None:  # capture failed: train eagerly from now on
                 return self._eager_train_step(batch)
-        if len(batch) != self.graph_rows_:
-            return self._eager_train_step(batch)
         self.static_batch_.copy_(batch)
         self.static_capacity_.fill_(capacity_at(self.n_steps_, self.objective.capacity,
                                                 self.objective.capacity_iter))

@@ -142,10 +142,10 @@ def _join(names):
     return ", ".join(names)
 
 
-def _ranked(feature_names, selected, values):
-    """Names of the ``selected`` features (boolean row), largest ``values`` first."""
-    index = np.flatnonzero(selected)
-    return [feature_names[j] for j in index[np.argsort(-values[index], kind="stable")]]
+def _ranked(names, feature_names, values):
+    """``names``, a subset of ``feature_names``, largest ``values`` first (ties in order)."""
+    position = {name: j for j, name in enumerate(feature_names)}
+    return sorted(names, key=lambda name: -values[position[name]])
 
 
 def _figure_png(draw, figsize):
@@ -354,13 +354,13 @@ class DisentanglementEvaluation:
                 "informative": self.informative,
                 "heterogeneity": self.fvh_lt.heterogeneity,
                 "fvh_lt_features": [
-                    _join(_ranked(self.feature_names, [f in self.fvh_lt.feature_sets[name]
-                                                       for f in self.feature_names], v))
+                    _join(_ranked(self.fvh_lt.feature_sets[name], self.feature_names, v))
                     for name, v in zip(self.latent_names, self.fvh_lt.variances)
                 ],
                 "dbsr_ls_features": [
-                    _join(_ranked(self.feature_names, row, importance))
-                    for row, importance in zip(self.dbsr_ls.support, self.dbsr_ls.importance)
+                    _join(_ranked(names, self.feature_names, importance))
+                    for names, importance in zip(self.dbsr_ls.feature_sets,
+                                                 self.dbsr_ls.importance)
                 ],
             },
             index=pd.Index(self.latent_names, name="latent"),
@@ -683,7 +683,8 @@ class GASEvaluation:
         row_max = v.max(axis=1, keepdims=True)
         selected = (v >= self.feature_threshold * row_max) & (row_max > 0)
         return {
-            name: _ranked(self.feature_names, row, values)
+            name: _ranked([self.feature_names[j] for j in np.flatnonzero(row)],
+                          self.feature_names, values)
             for name, row, values in zip(self.latent_names, selected, v)
         }
 
@@ -692,7 +693,8 @@ class GASEvaluation:
         """Per latent, features selected by DBSR-LS in half of the runs or more, ranked."""
         selected = self.dbsr_ls.selection_frequency >= 0.5
         return {
-            name: _ranked(self.feature_names, row, values)
+            name: _ranked([self.feature_names[j] for j in np.flatnonzero(row)],
+                          self.feature_names, values)
             for name, row, values in zip(self.latent_names, selected, self.dbsr_ls.mean)
         }
 
