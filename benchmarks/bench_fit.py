@@ -130,16 +130,31 @@ def timed(function):
 
 
 def compare(X, batch_size, repeats):
-    """Alternate raw loop and skvae; return medians and the median per-repeat ratio."""
+    """Alternate raw loop and skvae; return medians and the median per-repeat ratio.
+
+    Which of the two runs first alternates between repeats (drift on the shared machine
+    cancels). Besides whole fits, each epoch is timed (the raw loop's own timer, skorch's
+    ``dur`` for skvae): the median epoch of 20 x ``repeats`` is the steady training speed,
+    the rest of a fit (set-up, the final KL pass) its fixed cost.
+    """
     skvae_fit = BFVAE(**PLAIN_ELBO, hidden_layer_sizes=HIDDEN, max_iter=EPOCHS,
                       batch_size=batch_size, random_state=0)
-    raw, ours = [], []
+    raw, ours, raw_epochs, our_epochs = [], [], [], []
+
+    def run_raw():
+        raw.append(timed(lambda: raw_loop(X, batch_size, EPOCHS, epoch_times=raw_epochs)))
+
+    def run_ours():
+        ours.append(timed(lambda: skvae_fit.fit(X)))
+        our_epochs.extend(row["dur"] for row in skvae_fit.history_)
+
     timed(lambda: raw_loop(X, batch_size, 1))  # warm-up of both paths
     timed(lambda: BFVAE(**PLAIN_ELBO, max_iter=1, batch_size=batch_size).fit(X))
-    for _ in range(repeats):
-        raw.append(timed(lambda: raw_loop(X, batch_size, EPOCHS)))
-        ours.append(timed(lambda: skvae_fit.fit(X)))
+    for repeat in range(repeats):
+        for run in (run_ours, run_raw) if repeat % 2 else (run_raw, run_ours):
+            run()
     ratios = [o / r for o, r in zip(ours, raw)]
+    raw_epoch, our_epoch = statistics.median(raw_epochs), statistics.median(our_epochs)
     return {
         "batch_size": batch_size,
         "raw_loop_s": statistics.median(raw),
@@ -149,6 +164,11 @@ def compare(X, batch_size, repeats):
         # repeats (+-20%) exceeds the overhead being measured.
         "ratio_of_minimums": min(ours) / min(raw),
         "ratios": ratios,
+        "raw_epoch_s": raw_epoch,
+        "skvae_epoch_s": our_epoch,
+        "epoch_ratio_median": our_epoch / raw_epoch,
+        "raw_fixed_s": statistics.median(raw) - EPOCHS * raw_epoch,
+        "skvae_fixed_s": statistics.median(ours) - EPOCHS * our_epoch,
     }
 
 
@@ -203,7 +223,10 @@ def main():
         print(f"batch {row['batch_size']:>5}: raw loop {row['raw_loop_s']:.2f} s, "
               f"skvae {row['skvae_s']:.2f} s, ratio skvae/raw {row['ratio_median']:.3f} "
               f"(of the minimums {row['ratio_of_minimums']:.3f}), "
-              f"{row['skvae_gflops']:.1f} GFLOP/s of a {ceiling:.0f} GFLOP/s matmul ceiling")
+              f"{row['skvae_gflops']:.1f} GFLOP/s of a {ceiling:.0f} GFLOP/s matmul ceiling; "
+              f"median epoch {row['raw_epoch_s'] * 1e3:.1f} / {row['skvae_epoch_s'] * 1e3:.1f} ms "
+              f"(ratio {row['epoch_ratio_median']:.3f}), fixed cost per fit "
+              f"{row['raw_fixed_s'] * 1e3:.0f} / {row['skvae_fixed_s'] * 1e3:.0f} ms")
     try:
         import pythae  # noqa: F401
     except ImportError:

@@ -59,7 +59,7 @@ SHARED = """hidden_layer_sizes : tuple of int, default=(128, 64)
     callbacks : list of skorch callbacks, default=None
         Extra skorch callbacks (e.g. ``Checkpoint``, ``LRScheduler``), run after the
         built-in ones. Loss terms are recorded per epoch, not per batch. The ``batch``
-        passed to batch callbacks lives in a buffer reused by the next batch: copy it
+        passed to batch callbacks lives in a buffer reused by later batches: copy it
         (``batch.clone()``) to keep it."""
 
 ATTRIBUTES = """Attributes

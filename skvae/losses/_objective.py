@@ -54,42 +54,40 @@ class Objective:
         return torch.sigmoid(x_params) if self.likelihood == "bernoulli" else x_params
 
     def terms(self, x, x_params, mu, logvar, z, step, discriminator=None, capacity=None):
-        """All terms of the loss for one minibatch; ``terms['loss']`` is differentiable.
+        """The terms of the loss for one minibatch; ``terms['loss']`` is differentiable.
 
-        ``capacity`` (a tensor) replaces ``C(step)`` where the value must live on the device,
-        as in a CUDA graph replayed with a different value at each step.
+        Only the terms of this objective are returned: ``capacity`` when it is non-zero or
+        given, ``tc`` when ``gamma > 0``, ``dip`` when a DIP weight is; the others are zero
+        (a small model's step is bound by its number of operations). ``capacity`` (a
+        tensor) replaces ``C(step)`` where the value must live on the device, as in a CUDA
+        graph replayed with a different value at each step.
         """
         reconstruction = self.reconstruction_nll(x, x_params).mean()
         kl = kl_per_latent(mu, logvar).sum(dim=1).mean()
+        terms = {"reconstruction": reconstruction.detach(), "kl": kl.detach()}
         if capacity is None:
             value = capacity_at(step, self.capacity, self.capacity_iter)
-            capacity = x.new_full((), value)
             # |KL - 0| is KL (never negative): two operations fewer per step.
-            kl_term = kl if value == 0 else (kl - capacity).abs()
+            kl_term = kl if value == 0 else (kl - value).abs()
+            if self.capacity != 0:
+                terms["capacity"] = x.new_full((), value)
         else:
             kl_term = (kl - capacity).abs()
-        loss = reconstruction + self.beta * kl_term
-        zero = torch.zeros((), device=x.device)
-        tc = zero
+            terms["capacity"] = capacity
+        loss = torch.add(reconstruction, kl_term, alpha=self.beta)
         if self.gamma > 0:
             if self.tc_estimator == "discriminator":
                 # Density-ratio trick: the discriminator's log-odds estimate log q(z)/prod q(z_k).
                 tc = discriminator(z).mean()
             else:
                 tc = mss_total_correlation(z, mu, logvar, self.dataset_size)
-            loss = loss + self.gamma * tc
-        dip = zero
+            loss = torch.add(loss, tc, alpha=self.gamma)
+            terms["tc"] = tc.detach()
         if self.lambda_od > 0 or self.lambda_d > 0:
             dip = dip_penalty(mu, logvar, self.lambda_od, self.lambda_d, self.dip_type)
             loss = loss + dip
-        return {
-            "loss": loss,
-            "reconstruction": reconstruction.detach(),
-            "kl": kl.detach(),
-            "capacity": capacity.detach(),
-            "tc": tc.detach(),
-            "dip": dip.detach(),
-        }
+            terms["dip"] = dip.detach()
+        return {"loss": loss, **terms}
 
 
 def discriminator_loss(discriminator, z, generator=None):
