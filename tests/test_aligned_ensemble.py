@@ -98,6 +98,8 @@ def test_planted_label_switching_is_undone():
     assert ev.lsdi > 0.95
     assert_array_equal(ev.informative, ref.kl_per_latent_ > 0.1)
     assert_allclose(ev.informative_frequency, ev.informative.astype(float))
+    # Runs without names of their own: the ensemble names the latents.
+    assert list(ens.get_feature_names_out()) == [f"alignedensemble{k}" for k in range(4)]
     assert ev.lsdi_fvh_lt == lsdi_components(ev.fvh_lt.mean, informative=ev.informative)
 
 
@@ -117,7 +119,7 @@ def test_fit_attributes(ensemble, X):
                     zip(ens.estimators_, ens.alignment_.permutations)])
     assert_allclose(ens.kl_per_latent_, kls.mean(axis=0), rtol=1e-6)
     assert_allclose(ens.stability_, ens.alignment_.stability)
-    assert list(ens.get_feature_names_out()) == [f"alignedensemble{k}" for k in range(4)]
+    assert list(ens.get_feature_names_out()) == [f"bfvae{k}" for k in range(4)]
     # transform: the mean of the aligned codes of the runs.
     codes = [ens.alignment_.align(run.transform(X), r) for r, run in enumerate(ens.estimators_)]
     assert_allclose(ens.transform(X), np.mean(codes, axis=0), rtol=1e-6, atol=1e-7)
@@ -183,7 +185,7 @@ def test_pipeline_base_estimator_and_dataframe(X):
     assert list(ens.feature_names_in_) == list(frame.columns)
     assert ens.evaluation_.feature_names == list(frame.columns)
     out = clone(ens).set_output(transform="pandas").fit(frame).transform(frame)
-    assert list(out.columns) == [f"alignedensemble{k}" for k in range(4)]
+    assert list(out.columns) == [f"bfvae{k}" for k in range(4)]  # the runs' names
     with pytest.raises(ValueError, match="feature names"):
         ens.transform(frame.rename(columns={"f0": "other"}))
 

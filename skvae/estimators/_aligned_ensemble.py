@@ -377,6 +377,30 @@ class AlignedEnsemble(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         tags.non_deterministic = base_tags.non_deterministic
         return tags
 
+    def get_feature_names_out(self, input_features=None):
+        """Get the names of the aligned latents: those of the reference run.
+
+        The ensemble's latents are the reference run's latents (the others are aligned to
+        them), so they keep its names, e.g. ``bfvae0`` ... for BFVAE runs, as a
+        meta-estimator such as :class:`~sklearn.model_selection.GridSearchCV` does. Runs
+        without ``get_feature_names_out`` give ``alignedensemble0`` ...
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Checked against ``feature_names_in_``; the names do not depend on it.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            One name per latent.
+        """
+        check_is_fitted(self)
+        reference = self.estimators_[self.reference_]
+        if not hasattr(reference, "get_feature_names_out"):
+            return super().get_feature_names_out(input_features)
+        return reference.get_feature_names_out(input_features)
+
     @property
     def _n_features_out(self):
         return self.n_components_
