@@ -46,8 +46,8 @@ class _SliceIterator:
     """
 
     #: One gather per batch ran after a training step had pushed the table out of the
-    #: CPU caches: 60-90 us a batch at batch 256 (5% of the step); one gather per chunk
-    #: of 8 MiB costs no more than slicing a shuffled copy of the whole table.
+    #: CPU caches: 85-120 us a batch at batch 256 (6-8% of the step); one gather per
+    #: chunk of 8 MiB costs no more than slicing a shuffled copy of the whole table.
     CHUNK_BYTES = 8 * 2**20
 
     def __init__(self, rows, batch_size, shuffle, device, generator=None):
