@@ -9,16 +9,18 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from sklearn.decomposition import PCA
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import Lasso, MultiTaskLasso
+from sklearn.model_selection import KFold
 
 from skvae.metrics._dbsr_ls import (
     DBSRLSResult,
     _choose,
+    _fold_statistics,
     _gram,
     _lambda_max,
     _prox_dirty,
@@ -42,6 +44,34 @@ def _correlated_data(seed=0, n=300, K=5, p=7):
     W[2, 4] = 0.9  # a single link: sparse part
     X = Z @ W + rng.normal(size=(n, p))
     return _standardize(Z), _standardize(X)
+
+
+def _equicorrelated(seed=8, n=1000, K=8, p=12, rho=0.9):
+    """Standardised latents with pairwise correlation rho (kappa(G) near 90)."""
+    rng = np.random.default_rng(seed)
+    Z = np.sqrt(rho) * rng.normal(size=(n, 1)) + np.sqrt(1 - rho) * rng.normal(size=(n, K))
+    W = rng.normal(size=(K, p)) * (rng.random((K, p)) < 0.4)
+    W[0] = 0.5
+    X = Z @ W + rng.normal(size=(n, p))
+    return _standardize(Z), _standardize(X)
+
+
+def _kkt_violation(G, C, B, S, lam_b, lam_s):
+    """Largest violation of the subgradient conditions of the dirty problem.
+
+    With ``g = G (B + S) - C``: ``-g_k = lam_b B_k / ||B_k||`` on rows with ``B_k != 0``
+    and ``||g_k|| <= lam_b`` on the others; ``-g_kj = lam_s sign(S_kj)`` where
+    ``S_kj != 0`` and ``|g_kj| <= lam_s`` elsewhere.
+    """
+    grad = G @ (B + S) - C
+    norm_b = np.linalg.norm(B, axis=-1, keepdims=True)
+    rows = norm_b > 0
+    unit = B / np.where(rows, norm_b, 1.0)
+    row_excess = np.linalg.norm(grad, axis=-1, keepdims=True) - lam_b
+    group = np.where(rows, np.abs(grad + lam_b * unit), row_excess)
+    nz = S != 0
+    sparse = np.where(nz, np.abs(grad + lam_s * np.sign(S)), np.abs(grad) - lam_s)
+    return max(group.max(), sparse.max(), 0.0)
 
 
 def _planted(seed=1, n=4000):
@@ -99,6 +129,80 @@ def test_kkt_conditions_dirty_case():
     assert np.all(np.abs(grad[~nz]) <= lam_s + atol)
 
 
+def test_correlated_latents_known_answers():
+    """Equicorrelated latents (rho = 0.9): KKT, sklearn limits, batch, iterations."""
+    Z, X = _equicorrelated()
+    G, C = _gram(Z, X)
+    assert np.linalg.cond(G) > 50
+    lam_b_max, lam_s_max = _lambda_max(C)
+    lam_b, lam_s = 0.2 * lam_b_max, 0.2 * lam_s_max
+    B, S = dirty_regression(Z, X, lam_b, lam_s, **TOL)
+    rows = np.linalg.norm(B, axis=1) > 0
+    assert rows.any() and not rows.all() and np.any(rows[:, None] & (S != 0))
+    assert _kkt_violation(G, C, B, S, lam_b, lam_s) < 1e-8
+    # the check is sharp: a few iterations are far from optimal
+    with pytest.warns(ConvergenceWarning):
+        B5, S5 = dirty_regression(Z, X, lam_b, lam_s, max_iter=5, tol=1e-11)
+    assert _kkt_violation(G, C, B5, S5, lam_b, lam_s) > 1e-3
+
+    # the limits: MultiTaskLasso (lambda_s large) and Lasso (lambda_b large)
+    alpha = 0.3 * lam_b_max
+    B, S = dirty_regression(Z, X, alpha, 1e6, **TOL)
+    ref = MultiTaskLasso(alpha=alpha, fit_intercept=False, tol=1e-12, max_iter=100000)
+    ref.fit(Z, X)
+    assert np.all(S == 0) and np.any(np.all(B == 0, axis=1))
+    np.testing.assert_allclose(B, ref.coef_.T, atol=1e-8)
+    alpha = 0.05 * lam_s_max
+    B, S = dirty_regression(Z, X, 1e6, alpha, **TOL)
+    ref = Lasso(alpha=alpha, fit_intercept=False, tol=1e-12, max_iter=100000).fit(Z, X)
+    assert np.all(B == 0) and np.any(S == 0) and np.any(S != 0)
+    np.testing.assert_allclose(S, ref.coef_.T, atol=1e-8)
+
+    # batched over folds and pairs, including the all-zero and the unpenalised ends
+    folds = list(KFold(3, shuffle=True, random_state=0).split(Z))
+    G_tr, C_tr, *_ = _fold_statistics(Z, X, folds)
+    lam_b = lam_b_max * np.array([1.0, 0.3, 0.1, 0.3, 0.03, 0.0])
+    lam_s = lam_s_max * np.array([1.0, 0.3, 0.3, 0.05, 0.02, 0.0])
+    B, S, _ = _solve_dirty_gram(G_tr, C_tr, lam_b, lam_s, **TOL)
+    for f in range(3):
+        for ell in range(6):
+            viol = _kkt_violation(G_tr[f], C_tr[f], B[f, ell], S[f, ell], lam_b[ell], lam_s[ell])
+            assert viol < 1e-8
+    # the default 10 x 10 CV grid at the default tol: 61 iterations here (FISTA with
+    # adaptive restart, the previous solver, needed 142)
+    ratios = np.logspace(0, -3, 10)
+    _, _, n_iter = _solve_dirty_gram(
+        G_tr,
+        C_tr,
+        np.repeat(lam_b_max * ratios, 10),
+        np.tile(lam_s_max * ratios, 10),
+        max_iter=1000,
+        tol=1e-6,
+    )
+    assert n_iter < 100
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_more_latents_than_features_converge(recwarn, seed):
+    """Three latents made from two features (a rank-2 Gram matrix, as for a barely
+    trained model in scikit-learn's estimator checks) are solved without warning.
+
+    Such problems take FISTA (the fallback for a singular G) 835, 899 and over 1,000
+    iterations for these seeds, Douglas-Rachford more."""
+    rng = np.random.default_rng(seed)
+    X = _standardize(rng.normal(size=(150, 2)))
+    Z = _standardize(X @ rng.normal(size=(2, 3)))
+    G, C = _gram(Z, X)
+    assert np.linalg.eigvalsh(G)[0] < 1e-12
+    lam_b_max, lam_s_max = _lambda_max(C)
+    ratios = np.logspace(0, -3, 10)
+    lam_b, lam_s = np.repeat(lam_b_max * ratios, 10), np.tile(lam_s_max * ratios, 10)
+    B, S, n_iter = _solve_dirty_gram(G[None], C[None], lam_b, lam_s, max_iter=3000, tol=1e-6)
+    assert n_iter < 3000 and not [w for w in recwarn if w.category is ConvergenceWarning]
+    for ell in range(0, 100, 7):
+        assert _kkt_violation(G, C, B[0, ell], S[0, ell], lam_b[ell], lam_s[ell]) < 1e-4
+
+
 def test_zero_penalties_give_least_squares():
     Z, X = _correlated_data(seed=3)
     B, S = dirty_regression(Z, X, 0.0, 0.0, **TOL)
@@ -112,6 +216,10 @@ def test_zero_penalties_give_least_squares():
     a=st.floats(0, 3),
     r=st.floats(0, 6),
 )
+# rounding put ||clip(v, -a, a)|| exactly at r (once returned B = v, S = 0) ...
+@example(v=np.array([1.0, 2.0**-126, 0.0, 0.0, 0.0, 0.0]), a=1.0, r=1.0)
+# ... and an underflowing tiny entry was taken for a clipped one
+@example(v=np.array([2.63345332e-162, 1.0, 0.0, 0.0, 0.0, 0.0]), a=0.5, r=0.0)
 def test_prox_is_the_row_minimiser(v, a, r):
     """Optimality of min 0.5||B + S - v||^2 + r||B|| + a|S|_1 for one row."""
     B, S = _prox_dirty(v[None], np.array([[a]]), np.array([[r]]))
@@ -237,6 +345,15 @@ def test_constant_and_excluded_latents_have_zero_rows():
     sub = dbsr_ls_from_codes(Z[:, [0, 1, 3]], X, lambdas=(0.05, 0.02))
     np.testing.assert_allclose(res.coef[[0, 1, 3]], sub.coef, atol=1e-10)
     np.testing.assert_array_equal(res.informative, mask)
+
+
+def test_all_informative_latents_constant_give_zero_result():
+    _, X, _ = _planted(n=200)
+    Z = np.c_[np.ones(200), np.full(200, 2.0)]  # standardised: G = 0 and C = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = dbsr_ls_from_codes(Z, X, random_state=0)
+    assert res.coef.shape == (2, 9) and not res.coef.any()
 
 
 def test_no_informative_latent_gives_zero_result():
