@@ -132,7 +132,8 @@ def _solve_dirty_gram(G, C, lambda_b, lambda_s, *, max_iter, tol):
     Minimises ``0.5 tr(T' G T) - tr(T' C) + lambda_b sum_k ||B_k.||_2
     + lambda_s sum_kj |S_kj|`` over ``T = B + S`` for every fold ``f`` (its own
     ``G[f]``, ``C[f]``) and every pair ``(lambda_b[l], lambda_s[l])`` at once, by
-    over-relaxed Douglas-Rachford splitting between the quadratic and the penalty.
+    over-relaxed Douglas-Rachford splitting between the quadratic and the penalty, or by
+    FISTA with adaptive restart when a ``G[f]`` is singular.
 
     Parameters
     ----------
@@ -143,7 +144,7 @@ def _solve_dirty_gram(G, C, lambda_b, lambda_s, *, max_iter, tol):
     lambda_b, lambda_s : ndarray of shape (L,)
         Penalty pairs.
     max_iter : int
-        Maximum number of Douglas-Rachford iterations.
+        Maximum number of solver iterations.
     tol : float
         Stop when, for every problem, the Frobenius norm of the change of the
         estimate ``T`` of ``Theta`` in the last iteration, and that of the change
@@ -460,15 +461,14 @@ class DBSRLSResult:
 def dirty_regression(Z, X, lambda_b, lambda_s, *, max_iter=5000, tol=1e-8):
     """Fit the dirty model ``X ~ Z (B + S)`` for one penalty pair.
 
-    Minimises ``(1/(2n)) ||X - Z (B + S)||_F^2 + lambda_b sum_k ||B_k.||_2
-    + lambda_s sum_kj |S_kj|`` by over-relaxed Douglas-Rachford splitting on the
-    Gram statistics ``Z'Z/n`` and ``Z'X/n`` (over ``Theta``, with the exact prox of
-    the combined penalty, which also yields the split into ``B`` and ``S``; where
-    that split is not unique one optimal split is returned). No intercept and no
-    standardisation: pass centred (preferably standardised) ``Z`` and ``X``. With
-    ``lambda_s`` large this is :class:`~sklearn.linear_model.MultiTaskLasso`, with
-    ``lambda_b`` large :class:`~sklearn.linear_model.Lasso` (same scaling,
-    ``alpha=lambda``).
+    Minimises ``(1/(2n)) ||X - Z (B + S)||_F^2 + lambda_b sum_k ||B_k.||_2 + lambda_s sum_kj
+    |S_kj|`` by over-relaxed Douglas-Rachford splitting (FISTA when ``Z'Z/n`` is singular)
+    on the Gram statistics ``Z'Z/n`` and ``Z'X/n`` (over ``Theta``, with the exact prox of
+    the combined penalty, which also yields the split into ``B`` and ``S``; where that split
+    is not unique one optimal split is returned). No intercept and no standardisation: pass
+    centred (preferably standardised) ``Z`` and ``X``. With ``lambda_s`` large this is
+    :class:`~sklearn.linear_model.MultiTaskLasso`, with ``lambda_b`` large
+    :class:`~sklearn.linear_model.Lasso` (same scaling, ``alpha=lambda``).
 
     Parameters
     ----------
