@@ -161,25 +161,14 @@ def _solve_dirty_gram(G, C, lambda_b, lambda_s, *, max_iter, tol):
     """
     n_folds, K, p = C.shape
     L = lambda_b.shape[0]
-    # The variables are laid out as (F, K, L, p) so that M[f] @ u[f] is one BLAS
+    # The variables are laid out as (F, K, L, p) so that G[f] @ T[f] is one BLAS
     # call per fold over the whole grid.
     shape = (n_folds, K, L, p)
     flat = (n_folds, K, L * p)
     eig = np.linalg.eigvalsh(G)
     # G = 0 (every latent constant, so C = 0 and the solution is 0): any scale will do
     lam_max = np.where(eig[:, -1] > np.finfo(float).tiny, eig[:, -1], 1.0)
-    # smallest eigenvalue that is not numerically zero (a constant latent is an exact
-    # zero row of G, decoupled from the others and solved by T_k = 0 for any rho)
-    nonzero = eig > np.sqrt(np.finfo(float).eps) * lam_max[:, None]
-    lam_min = np.min(np.where(nonzero, eig, lam_max[:, None]), axis=1)
-    rho = (lam_max * np.sqrt(lam_min / lam_max))[:, None, None]  # sqrt(lam_min lam_max)
-    M = rho * np.linalg.inv(G + rho * np.eye(K))
-    inv_rho = 1.0 / rho[..., None]  # (F, 1, 1, 1)
-    thr_s = lambda_s[None, None, :, None] * inv_rho
-    thr_b = lambda_b[None, None, :, None] * inv_rho
     C_rep = C[:, :, None, :]
-    C_rho = np.ascontiguousarray(np.broadcast_to(C_rep * inv_rho, shape))
-
     step = (1.0 / lam_max)[:, None, None, None]
     step_s = step * lambda_s[None, None, :, None]
     step_b = step * lambda_b[None, None, :, None]
@@ -196,8 +185,9 @@ def _solve_dirty_gram(G, C, lambda_b, lambda_s, *, max_iter, tol):
         return np.all(sq_norms(dT) <= bound) and np.all(
             sq_norms(np.add(*prox_grad_step(T)) - T) <= bound)
 
-    if np.all(nonzero):
-        n_iter, T, done = _douglas_rachford(M, C_rho, thr_s, thr_b, max_iter, converged)
+    if np.all(eig[:, 0] > np.sqrt(np.finfo(float).eps) * lam_max):  # no G[f] is singular
+        n_iter, T, done = _douglas_rachford(G, C_rep, lambda_b, lambda_s, eig, shape,
+                                            max_iter, converged)
     else:
         n_iter, T, done = _fista(prox_grad_step, shape, max_iter, converged)
     if not done:
@@ -212,16 +202,23 @@ def _solve_dirty_gram(G, C, lambda_b, lambda_s, *, max_iter, tol):
     return B.transpose(0, 2, 1, 3), S.transpose(0, 2, 1, 3), n_iter
 
 
-def _douglas_rachford(M, C_rho, thr_s, thr_b, max_iter, converged):
+def _douglas_rachford(G, C_rep, lambda_b, lambda_s, eig, shape, max_iter, converged):
     """Over-relaxed Douglas-Rachford iterations; return ``(n_iter, T, converged)``.
 
     x = prox_f(z) = (G + rho I)^{-1} (C + rho z), T = prox_h(2 x - z), z += relax (T - x),
-    run on u = z + C / rho (so x = M u) from u = 0: x = 0 with the dual at
-    -grad f(0) = C, so that problems whose solution is zero (every penalty at or above
-    its lambda_max) stay exactly at their fixed point.
+    with rho = sqrt(lambda_min lambda_max) of each G[f] (``eig``: its eigenvalues), run on
+    u = z + C / rho (so x = M u) from u = 0: x = 0 with the dual at -grad f(0) = C, so
+    that problems whose solution is zero (every penalty at or above its lambda_max) stay
+    exactly at their fixed point.
     """
-    shape = C_rho.shape
-    flat = (shape[0], shape[1], shape[2] * shape[3])
+    K = G.shape[1]
+    flat = (shape[0], K, shape[2] * shape[3])
+    rho = np.sqrt(eig[:, 0] * eig[:, -1])[:, None, None]
+    M = rho * np.linalg.inv(G + rho * np.eye(K))
+    inv_rho = 1.0 / rho[..., None]  # (F, 1, 1, 1)
+    thr_s = lambda_s[None, None, :, None] * inv_rho
+    thr_b = lambda_b[None, None, :, None] * inv_rho
+    C_rho = np.ascontiguousarray(np.broadcast_to(C_rep * inv_rho, shape))
     u = np.zeros(shape)
     x = np.empty(shape)
     buf = np.empty(shape)
