@@ -70,7 +70,8 @@ class _SliceIterator:
         elif index is not None:
             index = index.to(data.device)
         if index is None:
-            yield from self._batches(data)
+            for batch in self._batches(data):
+                yield batch.to(self.device, non_blocking=True)
             return
         row_bytes = data[0].numel() * data.element_size()
         chunk_rows = self.batch_size * max(1, self.CHUNK_BYTES // (self.batch_size * row_bytes))
@@ -89,7 +90,7 @@ class _SliceIterator:
             batch = rows[start : start + self.batch_size]
             if len(batch) < 2:
                 return
-            yield batch.to(self.device, non_blocking=True)
+            yield batch
 
 
 class _TensorSplit:
