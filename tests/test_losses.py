@@ -64,6 +64,88 @@ def test_mss_total_correlation_near_zero_for_independent_latents():
     assert abs(mss_total_correlation(z, mu, logvar, dataset_size=10**7).item()) < 0.03
 
 
+def _chen_weights(batch_size, dataset_size):
+    """The importance weights of Chen et al.'s released code, entry by entry.
+
+    Their ``W.view(-1)[::M + 1]`` strides by the batch size, so 1/N and the stratified
+    weight land in columns 0 and 1 of every row, not on the (super)diagonal of their
+    appendix C.2; skvae keeps the released code's weights (see doc/method.rst).
+    """
+    m = batch_size - 1
+    stratified = (dataset_size - m) / (dataset_size * m)
+    weights = torch.full((batch_size, batch_size), 1.0 / m, dtype=torch.float64)
+    weights[:, 0] = 1.0 / dataset_size
+    if batch_size > 1:
+        weights[:, 1] = stratified
+    weights[m - 1, 0] = stratified
+    return weights
+
+
+def _mss_reference(z, mu, logvar, dataset_size):
+    """The MSS estimate from its definition, with full Gaussian densities, in float64."""
+    z, mu, logvar = (t.double() for t in (z, mu, logvar))
+    log_w = _chen_weights(len(z), dataset_size).log()
+    normal = torch.distributions.Normal(mu.unsqueeze(0), torch.exp(0.5 * logvar).unsqueeze(0))
+    log_q = normal.log_prob(z.unsqueeze(1))  # (i, j, k): log q(z_ik | x_j)
+    log_qz = torch.logsumexp(log_q.sum(dim=2) + log_w, dim=1)
+    log_qzk = torch.logsumexp(log_q + log_w.unsqueeze(2), dim=1)
+    return (log_qz - log_qzk.sum(dim=1)).mean()
+
+
+def _posteriors(batch_size, n_components, seed, dtype=torch.float64, precision=4.0):
+    gen = torch.Generator().manual_seed(seed)
+    mu = torch.randn(batch_size, n_components, generator=gen, dtype=dtype)
+    logvar = torch.randn(batch_size, n_components, generator=gen, dtype=dtype) - precision
+    z = mu + torch.randn(batch_size, n_components, generator=gen, dtype=dtype) * torch.exp(
+        0.5 * logvar)
+    return [t.requires_grad_() for t in (z, mu, logvar)]
+
+
+@pytest.mark.parametrize("batch_size, n_components, precision", [
+    (2, 1, 0.0), (7, 3, 0.0), (64, 5, 4.0), (200, 10, 8.0)])
+def test_mss_total_correlation_matches_its_definition(batch_size, n_components, precision):
+    # precision 8: posterior SDs around 0.02, so most pairs' densities underflow float32
+    # and the floored exponentials are exercised.
+    for dtype, rtol in ((torch.float64, 1e-10), (torch.float32, 1e-4)):
+        tensors = _posteriors(batch_size, n_components, 0, dtype, precision)
+        estimate = mss_total_correlation(*tensors, dataset_size=1000)
+        reference = _mss_reference(*tensors, dataset_size=1000)
+        assert estimate.dtype == dtype
+        assert estimate.item() == pytest.approx(reference.item(), rel=rtol, abs=rtol)
+        for ours, theirs in zip(torch.autograd.grad(estimate, tensors),
+                                torch.autograd.grad(reference, tensors)):
+            assert ours.dtype == dtype
+            torch.testing.assert_close(ours.double(), theirs.double(), rtol=rtol, atol=rtol)
+
+
+def test_mss_total_correlation_gradcheck():
+    tensors = _posteriors(6, 3, 1, precision=1.0)
+    assert torch.autograd.gradcheck(
+        lambda z, mu, logvar: mss_total_correlation(z, mu, logvar, dataset_size=50), tensors)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_mss_total_correlation_of_separated_posteriors(dtype):
+    # Posteriors far apart and precise: each z_i has density only under its own posterior,
+    # for the joint and for every marginal, so log q(z_i) - sum_k log q(z_ik) is
+    # -(K - 1) log w_ii: w_00 = 1/N, w_11 = (N - M) / (N M) and w_ii = 1/M (M = B - 1) in
+    # the other rows. The other pairs' densities underflow float32 by far, and no
+    # parameter changes the estimate.
+    batch_size, n_components, dataset_size = 16, 4, 5000
+    mu = (torch.arange(batch_size, dtype=dtype) * 10.0).unsqueeze(1).repeat(1, n_components)
+    logvar = torch.full_like(mu, -12.0)
+    z = mu + 0.5 * torch.exp(0.5 * logvar)
+    tensors = [t.requires_grad_() for t in (z, mu, logvar)]
+    estimate = mss_total_correlation(*tensors, dataset_size=dataset_size)
+    m = batch_size - 1
+    stratified = (dataset_size - m) / (dataset_size * m)
+    expected = (n_components - 1) * (
+        math.log(dataset_size) - math.log(stratified) + (m - 1) * math.log(m)) / batch_size
+    assert estimate.item() == pytest.approx(expected, rel=1e-6)
+    for gradient in torch.autograd.grad(estimate, tensors):
+        assert torch.count_nonzero(gradient) == 0
+
+
 @pytest.mark.parametrize(
     "step, capacity, capacity_iter, expected",
     [(0, 25.0, 100, 0.0), (50, 25.0, 100, 12.5), (100, 25.0, 100, 25.0), (500, 25.0, 100, 25.0),
