@@ -17,6 +17,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import Lasso, MultiTaskLasso
 from sklearn.model_selection import KFold
 
+from skvae.metrics import _dbsr_ls
 from skvae.metrics._dbsr_ls import (
     DBSRLSResult,
     _choose,
@@ -203,6 +204,18 @@ def test_more_latents_than_features_converge(recwarn, seed):
         assert _kkt_violation(G, C, B[0, ell], S[0, ell], lam_b[ell], lam_s[ell]) < 1e-4
 
 
+def test_prox_sums_long_and_short_rows_alike(monkeypatch):
+    rng = np.random.RandomState(0)
+    V = rng.standard_normal((4, 3, 200))
+    a, r = np.full((4, 3, 1), 0.3), np.full((4, 3, 1), 2.0)
+    cumsum = _prox_dirty(V, a, r)
+    monkeypatch.setattr(_dbsr_ls, "_CUMSUM_BY_MATMUL_MAX_P", 10**6)
+    matmul = _prox_dirty(V, a, r)
+    for ours, theirs in zip(cumsum, matmul):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+    assert np.count_nonzero(cumsum[0]) and np.count_nonzero(cumsum[1])
+
+
 def test_zero_penalties_give_least_squares():
     Z, X = _correlated_data(seed=3)
     B, S = dirty_regression(Z, X, 0.0, 0.0, **TOL)
@@ -212,7 +225,8 @@ def test_zero_penalties_give_least_squares():
 
 @settings(max_examples=60, deadline=None)
 @given(
-    v=arrays(np.float64, 6, elements=st.floats(-5, 5)),
+    # 6 and 60 entries: both ways of summing the sorted squares (BLAS on short rows)
+    v=arrays(np.float64, st.sampled_from([6, 60]), elements=st.floats(-5, 5)),
     a=st.floats(0, 3),
     r=st.floats(0, 6),
 )

@@ -75,8 +75,7 @@ def _chen_weights(batch_size, dataset_size):
     stratified = (dataset_size - m) / (dataset_size * m)
     weights = torch.full((batch_size, batch_size), 1.0 / m, dtype=torch.float64)
     weights[:, 0] = 1.0 / dataset_size
-    if batch_size > 1:
-        weights[:, 1] = stratified
+    weights[:, 1] = stratified
     weights[m - 1, 0] = stratified
     return weights
 
