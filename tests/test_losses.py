@@ -21,6 +21,7 @@ from skvae.losses import (
     mss_total_correlation,
     permute_dims,
 )
+from skvae.losses._tc import _log_importance_weights
 
 
 def test_analytic_kl_matches_monte_carlo():
@@ -78,6 +79,12 @@ def _chen_weights(batch_size, dataset_size):
     weights[:, 1] = stratified
     weights[m - 1, 0] = stratified
     return weights
+
+
+@pytest.mark.parametrize("batch_size", [2, 3, 16, 256])
+def test_mss_weights_are_those_of_the_released_code(batch_size):
+    weights = _log_importance_weights(batch_size, 1000, "cpu", torch.float64).exp()
+    torch.testing.assert_close(weights, _chen_weights(batch_size, 1000), rtol=1e-12, atol=0)
 
 
 def _mss_reference(z, mu, logvar, dataset_size):
