@@ -20,7 +20,8 @@ from benchmarks._common import write_result
 from skvae.metrics import dbsr_ls_from_codes
 
 #: (K, p, rho): uncorrelated and correlated codes, few and many features.
-CASES = [(10, 24, 0.0), (10, 100, 0.0), (10, 100, 0.9), (20, 100, 0.95), (10, 11, 0.9)]
+CASES = [(10, 24, 0.0), (10, 100, 0.0), (10, 100, 0.9), (20, 100, 0.95), (10, 11, 0.9),
+         (10, 784, 0.0), (10, 784, 0.9)]
 N_ROWS = 5000
 
 
