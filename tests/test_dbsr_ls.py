@@ -361,6 +361,32 @@ def test_constant_and_excluded_latents_have_zero_rows():
     np.testing.assert_array_equal(res.informative, mask)
 
 
+def test_constant_features_get_zero_columns_and_leave_the_rest_unchanged():
+    # constant features are left out of the solves: the other columns, the chosen
+    # pair and the CV curve (an error per feature, so scaled by p / p_varying) are
+    # those of the fit without them
+    Z, X = _correlated_data(seed=3)
+    wide = np.insert(X, [0, 4, 7], [2.5, 0.0, -1.0], axis=1)  # 3 constant columns
+    constant = np.zeros(wide.shape[1], dtype=bool)
+    constant[[0, 5, 9]] = True
+    wide_before = wide.copy()
+    res = dbsr_ls_from_codes(Z, wide, n_lambdas=5, random_state=0)
+    ref = dbsr_ls_from_codes(Z, X, n_lambdas=5, random_state=0)
+    np.testing.assert_array_equal(wide, wide_before)
+    assert not res.coef[:, constant].any()
+    np.testing.assert_allclose(res.coef[:, ~constant], ref.coef, rtol=1e-9, atol=1e-12)
+    assert (res.lambda_b, res.lambda_s) == pytest.approx((ref.lambda_b, ref.lambda_s))
+    np.testing.assert_allclose(res.cv_mse_mean * 10 / 7, ref.cv_mse_mean, rtol=1e-9)
+    assert list(res.feature_names) == [f"x{j}" for j in range(10)]
+
+
+def test_all_features_constant_give_zero_result():
+    Z, _ = _correlated_data(seed=3)
+    res = dbsr_ls_from_codes(Z, np.tile([1.0, 0.0, -2.0], (len(Z), 1)), random_state=0)
+    assert res.coef.shape == (5, 3) and not res.coef.any()
+    np.testing.assert_array_equal(res.cv_mse_mean, 0.0)
+
+
 def test_all_informative_latents_constant_give_zero_result():
     _, X, _ = _planted(n=200)
     Z = np.c_[np.ones(200), np.full(200, 2.0)]  # standardised: G = 0 and C = 0

@@ -724,6 +724,12 @@ def dbsr_ls_from_codes(
 
     Zs = _standardize(Z[:, informative])
     Xs = _standardize(X)
+    # Constant features (zero columns of Xs) get zero coefficients at any penalty and
+    # add nothing to the CV error: leave them out of the solves (image borders). If
+    # none varies, keep them all: the solves handle C = 0.
+    varying = Xs.any(axis=0) | ~Xs.any()
+    if not varying.all():
+        Xs = Xs[:, varying]
     G, C = _gram(Zs, Xs)
     if fixed:
         lambda_b, lambda_s = pair
@@ -767,8 +773,8 @@ def dbsr_ls_from_codes(
         max_iter=max_iter,
         tol=tol,
     )
-    B[informative] = Bi[0, 0]
-    S[informative] = Si[0, 0]
+    B[np.ix_(informative, varying)] = Bi[0, 0]
+    S[np.ix_(informative, varying)] = Si[0, 0]
     return DBSRLSResult(B, S, float(lambda_b), float(lambda_s), **result)
 
 
