@@ -496,9 +496,11 @@ def main(argv=None):
     print(f"paper_comparison: {setting}, datasets {args.datasets}, {args.jobs} jobs", flush=True)
 
     setting["load_average_start"] = list(os.getloadavg())
+    previous = read_previous(args.out) if args.merge else None
     start = time.perf_counter()
     records, extras, labels, features, timing = [], {}, {}, {}, {}
     variants = parse_variants(args.variant)
+    setting["variants"] = variants
     vaes = [m for m in VAE_MODELS if m in args.models] + list(variants)
     linears = [m for m in LINEAR_MODELS if m in args.models]
     for dataset in args.datasets:
@@ -544,30 +546,42 @@ def main(argv=None):
         timing[dataset] = time.perf_counter() - t0
         print(f"[{dataset}] done in {timing[dataset] / 60:.1f} min "
               f"(total {(time.perf_counter() - start) / 60:.1f} min)", flush=True)
+        # written after every dataset, so that a long run stopped part-way keeps its tables
+        setting["wall_seconds"] = time.perf_counter() - start
+        setting["load_average_end"] = list(os.getloadavg())
+        frame = write_outputs(args, setting, records, extras, labels, features, timing,
+                              previous)
+    print(f"wrote {RESULTS / args.out}.csv and friends; wall time "
+          f"{setting['wall_seconds'] / 60:.1f} min", flush=True)
+    return frame
 
-    setting["wall_seconds"] = time.perf_counter() - start
-    setting["load_average_end"] = list(os.getloadavg())
+
+def write_outputs(args, setting, records, extras, labels, features, timing, previous):
+    """Write the CSV, JSON, Markdown and figures of the cells fitted so far.
+
+    ``previous`` (:func:`read_previous`, with ``--merge``) holds the rows of an earlier
+    run that this one adds to. Returns the frame written.
+    """
+    setting = dict(setting)
     # CPU seconds of all cells (one thread each): a load-independent measure of the cost;
     # on an idle 2-core machine with 2 jobs the wall time is about half of it.
     setting["cpu_seconds"] = float(sum(r["cell_cpu_seconds"] for r in records))
-    setting["variants"] = variants
     frame = pd.DataFrame(records)
     cells = {}
     for (d, m), ex in extras.items():
         cell = {k: v for k, v in ex.items() if k != "fvh_lt_mean"}
-        if m in HEATMAP_MODELS or m in variants:
+        if m in HEATMAP_MODELS or m in setting["variants"]:
             cell["fvh_lt_mean"] = np.asarray(ex["fvh_lt_mean"]).round(5)
         cells[f"{d}/{m}"] = cell
     cells = plain(cells)
-    if args.merge:
+    if previous is not None:
         frame, setting, labels, features, timing, cells = merge_previous(
-            args.out, frame, setting, labels, features, timing, cells)
+            previous, frame, setting, labels, features, timing, cells)
     frame = sort_rows(frame)
 
     RESULTS.mkdir(exist_ok=True)
     info = machine()
-    csv_path = RESULTS / f"{args.out}.csv"
-    with open(csv_path, "w") as f:
+    with open(RESULTS / f"{args.out}.csv", "w") as f:
         f.write(f"# command: {info['command']}; setting: {json.dumps(setting)}; "
                 f"seed {args.seed}; machine: {info['cpu']}, {info['cores']} cores, "
                 f"torch {info['torch']}; {info['date']}\n")
@@ -581,8 +595,6 @@ def main(argv=None):
         "cells": cells,
     })
     write_figures_and_tables(args.out)
-    print(f"wrote {csv_path} and friends; wall time {setting['wall_seconds'] / 60:.1f} min",
-          flush=True)
     return frame
 
 
@@ -607,19 +619,24 @@ def sort_rows(frame):
         columns="_rank").reset_index(drop=True)
 
 
-def merge_previous(out, frame, setting, labels, features, timing, cells):
-    """Combine this run's rows with the existing result files of the same name."""
-    old = pd.read_csv(RESULTS / f"{out}.csv", comment="#")
-    payload = json.loads((RESULTS / f"{out}.json").read_text())
+def read_previous(out):
+    """The CSV rows and JSON payload of an earlier run, for ``--merge``."""
+    return (pd.read_csv(RESULTS / f"{out}.csv", comment="#"),
+            json.loads((RESULTS / f"{out}.json").read_text()))
+
+
+def merge_previous(previous, frame, setting, labels, features, timing, cells):
+    """Combine this run's rows with those of an earlier run (:func:`read_previous`)."""
+    old, payload = previous
     new_keys = set(zip(frame["dataset"], frame["model"]))
     keep = [(d, m) not in new_keys for d, m in zip(old["dataset"], old["model"])]
     merged = pd.concat([old[keep], frame], ignore_index=True)
-    previous = payload["setting"]
-    combined = {**previous,
-                "variants": {**previous.get("variants", {}), **setting["variants"]},
-                "wall_seconds": previous["wall_seconds"] + setting["wall_seconds"],
-                "cpu_seconds": previous["cpu_seconds"] + setting["cpu_seconds"],
-                "merged_runs": previous.get("merged_runs", []) + [
+    earlier = payload["setting"]
+    combined = {**earlier,
+                "variants": {**earlier.get("variants", {}), **setting["variants"]},
+                "wall_seconds": earlier["wall_seconds"] + setting["wall_seconds"],
+                "cpu_seconds": earlier["cpu_seconds"] + setting["cpu_seconds"],
+                "merged_runs": earlier.get("merged_runs", []) + [
                     {k: setting[k] for k in ("wall_seconds", "cpu_seconds",
                                              "load_average_start", "load_average_end")}
                     | {"models": sorted(set(frame["model"]))}]}
