@@ -204,6 +204,29 @@ def test_more_latents_than_features_converge(recwarn, seed):
         assert _kkt_violation(G, C, B[0, ell], S[0, ell], lam_b[ell], lam_s[ell]) < 1e-4
 
 
+def test_chunked_grid_solves_like_one_batch(monkeypatch, recwarn):
+    # chunks of 7 pairs (the last one of 2) against the whole grid at once: same
+    # problems, each stopped at the same tolerance; a chunk that does not converge
+    # gives one warning
+    Z, X = _correlated_data(seed=2)
+    folds = list(KFold(3, shuffle=True, random_state=0).split(Z))
+    G_tr, C_tr, *_ = _fold_statistics(Z, X, folds)
+    lam_b_max, lam_s_max = _lambda_max(C_tr[0])
+    ratios = np.logspace(0, -3, 5)
+    lam_b, lam_s = np.repeat(lam_b_max * ratios, 5), np.tile(lam_s_max * ratios, 5)
+    one = _solve_dirty_gram(G_tr, C_tr, lam_b, lam_s, **TOL)
+    monkeypatch.setattr(_dbsr_ls, "_CHUNK_ELEMENTS", 7 * G_tr.shape[0] * C_tr[0].size)
+    chunked = _solve_dirty_gram(G_tr, C_tr, lam_b, lam_s, **TOL)
+    for ours, theirs in zip(chunked[:2], one[:2]):
+        assert ours.shape == (3, 25, 5, 7)
+        np.testing.assert_allclose(ours, theirs, atol=1e-9)
+    assert 1 < chunked[2] <= one[2]
+    assert not [w for w in recwarn if w.category is ConvergenceWarning]
+    with pytest.warns(ConvergenceWarning, match="did not converge in 3 iterations") as caught:
+        _solve_dirty_gram(G_tr, C_tr, lam_b, lam_s, max_iter=3, tol=1e-12)
+    assert len(caught) == 1
+
+
 def test_prox_sums_long_and_short_rows_alike(monkeypatch):
     rng = np.random.RandomState(0)
     V = rng.standard_normal((4, 3, 200))
