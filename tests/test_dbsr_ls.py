@@ -205,7 +205,7 @@ def test_more_latents_than_features_converge(recwarn, seed):
 
 
 def test_chunked_grid_solves_like_one_batch(monkeypatch, recwarn):
-    # chunks of 7 pairs (the last one of 2) against the whole grid at once: same
+    # chunks of 7 pairs (the last of 4) against the whole grid at once: same
     # problems, each stopped at the same tolerance; a chunk that does not converge
     # gives one warning
     Z, X = _correlated_data(seed=2)
