@@ -5,15 +5,20 @@ on 5,000 rows: ``Z`` has K equicorrelated standard normal codes (correlation rho
 Gram matrix has condition number 1 + K rho / (1 - rho)), ``X = Z W + noise`` with 30% of
 the entries of ``W`` non-zero. A last case is real image data: the 784 pixels of MNIST 5k
 (121 of them constant) on their 10 leading principal components. Reports the fastest of
-``--repeats`` runs per case.
+``--repeats`` runs per case. With ``--baseline REV`` the module ``skvae/metrics/_dbsr_ls.py``
+of git revision REV is loaded too and timed alternately with the current one on the same
+data (ratios baseline / current, largest coefficient difference).
 
-Run from the repository root:  python -m benchmarks.bench_dbsr_ls [--repeats 3]
+Run from the repository root:  python -m benchmarks.bench_dbsr_ls [--repeats 3] [--baseline REV]
 """
 
 # Authors: The skvae developers
 # SPDX-License-Identifier: BSD-3-Clause
 
 import argparse
+import importlib.util
+import subprocess
+import tempfile
 import time
 
 import numpy as np
@@ -41,27 +46,64 @@ def mnist_codes():
     return PCA(10, random_state=0).fit_transform(X), X
 
 
+def load_revision(rev):
+    """``skvae/metrics/_dbsr_ls.py`` as of git revision ``rev``, as a module."""
+    source = subprocess.run(["git", "show", f"{rev}:skvae/metrics/_dbsr_ls.py"], check=True,
+                            capture_output=True, text=True).stdout
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+        f.write(source)
+    spec = importlib.util.spec_from_file_location(f"dbsr_ls_{rev}", f.name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def fastest(function, Z, X, repeats):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = function(Z, X, random_state=0)
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--baseline", metavar="REV", help="git revision to compare against")
     args = parser.parse_args()
+    baseline = load_revision(args.baseline) if args.baseline else None
     rng = np.random.RandomState(0)
     rows = []
     for K, p, rho in [*CASES, (10, 784, "mnist5k")]:
         Z, X = mnist_codes() if rho == "mnist5k" else make_codes(K, p, rho, rng)
-        times = []
-        for _ in range(args.repeats):
-            start = time.perf_counter()
-            result = dbsr_ls_from_codes(Z, X, random_state=0)
-            times.append(time.perf_counter() - start)
+        if baseline is None:
+            seconds, result = fastest(dbsr_ls_from_codes, Z, X, args.repeats)
+        else:  # one call of each in turn, so that both see the same machine load
+            runs = [(fastest(dbsr_ls_from_codes, Z, X, 1), fastest(
+                baseline.dbsr_ls_from_codes, Z, X, 1)) for _ in range(args.repeats)]
+            seconds, result = min(current for current, _ in runs)[0], runs[-1][0][1]
+            base_seconds, base_result = min(old for _, old in runs)[0], runs[-1][1][1]
         G = np.corrcoef(Z, rowvar=False)
         rows.append({"K": K, "p": p, "rho": rho, "condition_number": float(np.linalg.cond(G)),
-                     "seconds": min(times), "n_selected": int(np.count_nonzero(result.support))})
-        print(f"K={K:>2} p={p:>3} rho={rho} (cond {rows[-1]['condition_number']:7.1f}): "
-              f"{rows[-1]['seconds']:.2f} s")
+                     "seconds": seconds, "n_selected": int(np.count_nonzero(result.support))})
+        line = (f"K={K:>2} p={p:>3} rho={rho} (cond {rows[-1]['condition_number']:7.1f}): "
+                f"{seconds:.2f} s")
+        if baseline is not None:
+            rows[-1].update({
+                "baseline_seconds": base_seconds,
+                "speedup": base_seconds / seconds,
+                "max_coef_difference": float(np.abs(result.coef - base_result.coef).max()),
+                "same_penalties": bool((result.lambda_b, result.lambda_s)
+                                       == (base_result.lambda_b, base_result.lambda_s)),
+            })
+            line += (f", {args.baseline} {base_seconds:.2f} s ({rows[-1]['speedup']:.2f}x; "
+                     f"max coef difference {rows[-1]['max_coef_difference']:.1e})")
+        print(line, flush=True)
     print("written to", write_result("bench_dbsr_ls", {
         "setting": f"dbsr_ls_from_codes, {N_ROWS} rows, 10 x 10 grid, 5 folds, "
-                   f"fastest of {args.repeats}",
+                   f"fastest of {args.repeats}"
+                   + (f", alternated with revision {args.baseline}" if baseline else ""),
         "cases": rows,
     }))
 
