@@ -50,11 +50,12 @@ def load_revision(rev):
     """``skvae/metrics/_dbsr_ls.py`` as of git revision ``rev``, as a module."""
     source = subprocess.run(["git", "show", f"{rev}:skvae/metrics/_dbsr_ls.py"], check=True,
                             capture_output=True, text=True).stdout
-    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+    with tempfile.NamedTemporaryFile("w", suffix=".py") as f:
         f.write(source)
-    spec = importlib.util.spec_from_file_location(f"dbsr_ls_{rev}", f.name)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+        f.flush()
+        spec = importlib.util.spec_from_file_location(f"dbsr_ls_{rev}", f.name)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
     return module
 
 
@@ -80,10 +81,13 @@ def main():
         if baseline is None:
             seconds, result = fastest(dbsr_ls_from_codes, Z, X, args.repeats)
         else:  # one call of each in turn, so that both see the same machine load
-            runs = [(fastest(dbsr_ls_from_codes, Z, X, 1), fastest(
-                baseline.dbsr_ls_from_codes, Z, X, 1)) for _ in range(args.repeats)]
-            seconds, result = min(current for current, _ in runs)[0], runs[-1][0][1]
-            base_seconds, base_result = min(old for _, old in runs)[0], runs[-1][1][1]
+            times, base_times = [], []
+            for _ in range(args.repeats):
+                elapsed, result = fastest(dbsr_ls_from_codes, Z, X, 1)
+                times.append(elapsed)
+                elapsed, base_result = fastest(baseline.dbsr_ls_from_codes, Z, X, 1)
+                base_times.append(elapsed)
+            seconds, base_seconds = min(times), min(base_times)
         G = np.corrcoef(Z, rowvar=False)
         rows.append({"K": K, "p": p, "rho": rho, "condition_number": float(np.linalg.cond(G)),
                      "seconds": seconds, "n_selected": int(np.count_nonzero(result.support))})
