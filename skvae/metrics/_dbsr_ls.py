@@ -54,6 +54,16 @@ _LABELS = {
 # steps on the proximal-gradient fixed point, gained little: the slowest problems are
 # lasso-like ones with nearly degenerate supports, and finding the support is what
 # takes the iterations.
+# Nearly collinear latents (an AnnealedVAE's codes of MNIST: kappa(G) = 2.4e5) need
+# 1,000 to 1,900 iterations per chunk of the grid. A per-problem rho was tried and not
+# kept: residual balancing (Boyd et al. 2011, 3.4.1, relative residuals; rho x 2 or / 2
+# every 50 iterations at a residual ratio of 3) converged there in 235 to 577 (36 s per
+# call against 81 s stopped at max_iter, same chosen pair and support), but on synthetic
+# rank-2-plus-noise latents (kappa 1.5e5) some problems went from 600 to over 5,000
+# iterations, also when a change was undone unless the fixed-point residual then fell
+# faster; rho = sqrt(lambda_min lambda_max) of G restricted to each column's support
+# (Giselsson and Boyd's optimum on the active set) halved the synthetic grid's
+# iterations but left the MNIST one unchanged.
 # A singular G (exactly collinear latents) falls back to FISTA: on the rank-deficient
 # problems of scikit-learn's estimator checks Douglas-Rachford needed 2,000 to 6,000
 # iterations where FISTA needed fewer than 1,000.
