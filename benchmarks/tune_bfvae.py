@@ -22,9 +22,9 @@ capacity=0, gamma=5, lr=1e-3) by more than the tie margin, or ties it with clear
 reconstruction error.
 
 Outcome (benchmarks/results/tune_bfvae.md, R = 2, 60 epochs): ``beta0.5`` passed the sanity
-check and had the best mean LSDI (0.785 against 0.581 for the former default), with lower
+check and had the best mean LSDI (0.786 against 0.581 for the former default), with lower
 reconstruction error on every table; it is the shipped default since. ``C5`` had a higher mean
-LSDI (0.808) but failed the sanity check (a fourth informative latent in one FA15 run).
+LSDI (0.810) but failed the sanity check (a fourth informative latent in one FA15 run).
 A check outside the search (tune_bfvae_check.md) found ``beta=0.5`` as good on FA100 but
 slightly worse than ``beta=1`` on the 8x8 digits (Bernoulli likelihood).
 

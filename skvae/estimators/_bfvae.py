@@ -27,7 +27,7 @@ class BFVAE(_BaseVAE):
         unit-variance Gaussian likelihood, ``beta > 1`` collapses every latent whose signal
         variance is below ``beta``: buy information with ``capacity`` or a smaller ``beta``.
         The default 0.5 was chosen by ``benchmarks/tune_bfvae.py`` (mean LSDI over FA15,
-        FA24, white wine and FIFA 0.785 against 0.581 at ``beta=1``, with no spurious
+        FA24, white wine and FIFA 0.786 against 0.581 at ``beta=1``, with no spurious
         latent on the simulated tables).
     capacity : float, default=0.0
         Target total KL ``C`` in nats, reached by a linear ramp (Burgess et al., 2018). With
