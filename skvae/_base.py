@@ -20,6 +20,7 @@ from skvae._engine import VAENet, _TensorSplit, make_callbacks
 from skvae.losses._elbo import kl_per_latent
 from skvae.losses._objective import Objective
 from skvae.models import ConvDecoder, ConvEncoder, Discriminator, MLPDecoder, MLPEncoder, VAEModule
+from skvae.models._conv import _conv_sizes
 from skvae.utils._sklearn_compat import Interval, StrOptions, _fit_context, validate_data
 from skvae.utils._torch import batched, iter_batches, resolve_device, training_tensor
 
@@ -28,6 +29,17 @@ logger = logging.getLogger(__name__)
 #: Monte-Carlo draws of eps used by score_samples. The same draws serve every sample, so the
 #: score of a row does not depend on which other rows are scored with it.
 _N_SCORE_DRAWS = 8
+
+
+def _check_positive_integers(name, values):
+    """Raise a ValueError naming ``name`` unless ``values`` is a sequence of integers >= 1."""
+    try:
+        valid = all(isinstance(v, Integral) and not isinstance(v, bool) and v >= 1
+                    for v in values)
+    except TypeError:  # not iterable
+        valid = False
+    if not valid:
+        raise ValueError(f"{name} must be a sequence of positive integers, got {values!r}.")
 
 
 class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -43,7 +55,8 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         "input_shape": ["array-like", None],
         "likelihood": [StrOptions({"gaussian", "bernoulli"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        # a batch of one row has no batch statistics (TC estimates): at least 2
+        "batch_size": [Interval(Integral, 2, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -229,27 +242,39 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             return False
         return True
 
-    def _check_input(self, X):
+    def _check_range(self, X):
         if self.likelihood == "bernoulli" and (X.min() < 0 or X.max() > 1):
             raise ValueError(
                 "likelihood='bernoulli' needs values in [0, 1]; got values in "
                 f"[{X.min():.3g}, {X.max():.3g}]. Rescale X or use likelihood='gaussian'."
             )
+
+    def _check_input(self, X):
+        self._check_range(X)
         if self.architecture == "conv":
             if self.input_shape is None or len(self.input_shape) not in (2, 3):
                 raise ValueError(
                     "architecture='conv' needs input_shape=(channels, height, width) or "
                     f"(height, width), got input_shape={self.input_shape!r}."
                 )
+            _check_positive_integers("input_shape", self.input_shape)
             if math.prod(self.input_shape) != X.shape[1]:
                 raise ValueError(
                     f"input_shape={tuple(self.input_shape)} holds {math.prod(self.input_shape)} "
                     f"values but X has {X.shape[1]} features."
                 )
-        if any(int(h) < 1 for h in self.hidden_layer_sizes):
-            raise ValueError(
-                f"hidden_layer_sizes must be positive integers, got {self.hidden_layer_sizes!r}."
-            )
+            # every convolution (kernel 4, padding 1) needs at least 2 pixels on each side
+            conv_inputs = _conv_sizes(*self.input_shape[-2:])[:-1]
+            if min((min(size) for size in conv_inputs), default=2) < 2:
+                raise ValueError(
+                    f"input_shape={tuple(self.input_shape)} is too thin for the stride-2 "
+                    "convolutions (kernel 4): each side must keep at least 2 pixels until "
+                    "both are at most 4. Use architecture='mlp'."
+                )
+        _check_positive_integers("hidden_layer_sizes", self.hidden_layer_sizes)
+        disc_params = self._discriminator_params()
+        if disc_params:
+            _check_positive_integers("discriminator_hidden_layer_sizes", disc_params[0])
 
     def _make_split(self, n_samples, seed):
         """The validation split for early stopping: (skorch train_split or None, n_train)."""
@@ -347,7 +372,7 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             The sampled latent codes.
         """
         check_is_fitted(self)
-        if not isinstance(n_samples, Integral) or n_samples < 1:
+        if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
         rng = check_random_state(random_state)
         Z = rng.standard_normal((n_samples, self.n_components)).astype(np.float32)
@@ -373,6 +398,7 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float32, reset=False)
+        self._check_range(X)  # the Bernoulli likelihood is undefined outside [0, 1]
         eps = torch.from_numpy(
             np.random.RandomState(self._score_seed).standard_normal(
                 (_N_SCORE_DRAWS, self.n_components)

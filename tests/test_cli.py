@@ -229,6 +229,7 @@ ERRORS = [
     (["report", "{root}/nan.csv", "--target", "zz"], "--target 'zz' is not a column"),
     (["report", "{root}/nan.csv", "--columns", "a,zz"], "--columns: zz not in nan.csv"),
     (["report", "--runs", "0"], "argument --runs: must be at least 1, got 0"),
+    (["report", "--batch-size", "1"], "argument --batch-size: must be at least 2, got 1"),
     (["report", "--bogus"], "unrecognized arguments: --bogus"),
     (["report", "--model", "nope"], "argument --model: invalid choice: 'nope'"),
     (["report", "--max-rows", "10"], f"argument --max-rows: must be at least {MIN_ROWS}"),

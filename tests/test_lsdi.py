@@ -81,12 +81,15 @@ def test_does_not_modify_input():
 
 
 def test_combined_lsdi_is_the_mean():
-    good, bad = KNOWN[0][0], KNOWN[3][0]
-    assert combined_lsdi(good, bad) == pytest.approx((1.0 + 0.278072) / 2, abs=1e-6)
+    good, bad = KNOWN[0][0], KNOWN[1][0]
+    assert combined_lsdi(good, bad) == pytest.approx((1.0 + 0.0) / 2, abs=1e-6)
     mask = np.array([True, False])
     assert combined_lsdi(good, good, informative=mask) == 0.0
     with pytest.raises(ValueError, match="same latents"):
         combined_lsdi(good, [[1, 0, 0, 0]])
+    # both matrices describe the same features
+    with pytest.raises(ValueError, match=r"shape \(2, 4\) but dbsr_importance has \(2, 2\)"):
+        combined_lsdi(good, KNOWN[3][0])
 
 
 # --- property tests ------------------------------------------------------------------------

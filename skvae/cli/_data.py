@@ -304,17 +304,23 @@ def check_max_rows(value):
     return number
 
 
-def positive_int(value):
-    """argparse type: an integer >= 1."""
+def int_at_least(minimum):
+    """argparse type: an integer >= ``minimum``."""
     import argparse
 
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {value!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
-    return number
+    def parse(value):
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {value!r}") from None
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {number}")
+        return number
+
+    return parse
+
+
+positive_int = int_at_least(1)
 
 
 def note(args, message):

@@ -10,7 +10,7 @@ import platform
 import shlex
 import sys
 
-from skvae.cli._data import check_max_rows, positive_int
+from skvae.cli._data import check_max_rows, int_at_least, positive_int
 from skvae.cli._main import CLIError
 
 #: VAE model name -> class name in :mod:`skvae`.
@@ -153,7 +153,7 @@ def add_fit_options(parser, *, default_out):
                        help="latent dimension (default: 10)")
     group.add_argument("--max-iter", type=positive_int, default=DEFAULT_MAX_ITER, metavar="N",
                        help=f"epochs per VAE fit (default: {DEFAULT_MAX_ITER})")
-    group.add_argument("--batch-size", type=positive_int, default=256, metavar="N",
+    group.add_argument("--batch-size", type=int_at_least(2), default=256, metavar="N",
                        help="minibatch size (default: 256)")
     group.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
                        help="torch device (default: auto = cuda when available)")

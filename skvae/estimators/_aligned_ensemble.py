@@ -26,6 +26,9 @@ from skvae.utils._sklearn_compat import (
 
 __all__ = ["AlignedEnsemble"]
 
+#: Rows the evaluation in ``fit`` needs: the folds of DBSR-LS's default cross-validation.
+_MIN_EVAL_ROWS = 5
+
 logger = logging.getLogger(__name__)
 
 
@@ -85,7 +88,8 @@ class AlignedEnsemble(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     n_eval_samples : int, default=5000
         At most this many training rows, drawn without replacement, are used to
         choose the reference run (by ELBO), to align the runs and to compute
-        :attr:`evaluation_`. All rows when there are fewer.
+        :attr:`evaluation_`. All rows when there are fewer. At least 5 (the folds of
+        DBSR-LS's cross-validation), and ``fit`` needs at least 5 rows.
     n_jobs : int, default=None
         Number of runs fitted in parallel by :class:`joblib.Parallel`. None means 1
         unless in a :func:`joblib.parallel_config` context (which also picks the
@@ -160,7 +164,7 @@ class AlignedEnsemble(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         "n_runs": [Interval(Integral, 2, None, closed="left")],
         "method": [StrOptions({"greedy", "hungarian"})],
         "threshold": [Interval(Real, 0, None, closed="left")],
-        "n_eval_samples": [Interval(Integral, 2, None, closed="left")],
+        "n_eval_samples": [Interval(Integral, _MIN_EVAL_ROWS, None, closed="left")],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
     }
@@ -209,6 +213,11 @@ class AlignedEnsemble(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             The fitted ensemble.
         """
         n_samples = self._check_X(X, reset=True).shape[0]
+        if n_samples < _MIN_EVAL_ROWS:
+            raise ValueError(
+                f"AlignedEnsemble needs at least {_MIN_EVAL_ROWS} rows (the folds of the "
+                f"DBSR-LS cross-validation in its evaluation); got n_samples={n_samples}."
+            )
         base = self._base_estimator()
         if not _seed_keys(base):
             warnings.warn(

@@ -24,7 +24,9 @@ SHARED = """hidden_layer_sizes : tuple of int, default=(128, 64)
     max_iter : int, default=100
         Number of epochs (passes over the training data).
     batch_size : int, default=256
-        Rows per optimisation step. Larger batches are faster per epoch on CPU.
+        Rows per optimisation step, at least 2 (a batch of one row has no batch
+        statistics; a last batch of one row in an epoch is skipped). Larger batches are
+        faster per epoch on CPU.
     learning_rate : float, default=1e-3
         Adam step size.
     early_stopping : bool, default=False

@@ -735,13 +735,20 @@ def dbsr_ls_from_codes(
                 f"{informative.dtype} and shape {informative.shape}."
             )
     fixed = not (isinstance(lambdas, str) and lambdas == "cv")
+    message = ("lambdas must be 'cv' or a pair (lambda_b, lambda_s) of finite non-negative "
+               f"floats; got {lambdas!r}.")
     if fixed:
-        pair = np.asarray(lambdas, dtype=float)
+        try:
+            pair = np.asarray(lambdas, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(message) from None
         if pair.shape != (2,) or not np.all(np.isfinite(pair)) or np.any(pair < 0):
-            raise ValueError(
-                "lambdas must be 'cv' or a pair (lambda_b, lambda_s) of finite "
-                f"non-negative floats; got {lambdas!r}."
-            )
+            raise ValueError(message)
+    elif Z.shape[0] < cv:
+        raise ValueError(
+            f"cv={cv} folds need at least {cv} rows; got {Z.shape[0]}. Pass more rows, a "
+            "smaller cv or fixed lambdas."
+        )
 
     result = dict(latent_names=latent_names, feature_names=feature_names)
     result["informative"] = informative.copy()

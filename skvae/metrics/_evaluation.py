@@ -467,7 +467,8 @@ def _evaluate_single(estimator, X, *, threshold, informative, fvh_lt_params,
         "dbsr_ls_params": [dict, None],
         "random_state": ["random_state"],
     },
-    prefer_skip_nested_validation=True,
+    # False: the user's fvh_lt_params / dbsr_ls_params are checked by fvh_lt and dbsr_ls
+    prefer_skip_nested_validation=False,
 )
 def evaluate(
     estimator,

@@ -181,9 +181,9 @@ def combined_lsdi(fvh_importance, dbsr_importance, *, informative=None):
     """
     fvh, mask = _check_importance(fvh_importance, informative, name="fvh_importance")
     dbsr, _ = _check_importance(dbsr_importance, informative, name="dbsr_importance")
-    if fvh.shape[0] != dbsr.shape[0]:
+    if fvh.shape != dbsr.shape:
         raise ValueError(
-            f"fvh_importance has {fvh.shape[0]} latents (rows) but dbsr_importance has "
-            f"{dbsr.shape[0]}; both must describe the same latents."
+            f"fvh_importance has shape {fvh.shape} but dbsr_importance has {dbsr.shape}; "
+            "both must describe the same latents (rows) and features (columns)."
         )
     return 0.5 * (_lsdi(fvh, mask).lsdi + _lsdi(dbsr, mask).lsdi)

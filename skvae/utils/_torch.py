@@ -4,6 +4,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import logging
+import warnings
 
 import numpy as np
 import torch
@@ -31,12 +32,25 @@ def resolve_device(device):
     return device
 
 
+def as_tensor(array):
+    """``torch.as_tensor(array)``, sharing memory, also for a read-only array.
+
+    skvae never writes into tensors made from the caller's data, so torch's warning about
+    non-writable arrays would only confuse; it is silenced for those arrays alone.
+    """
+    if array.flags.writeable:
+        return torch.as_tensor(array)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        return torch.as_tensor(array)
+
+
 def training_tensor(X, device):
     """The training table as a tensor: on the device when it fits, else pinned on the host.
 
     On the CPU the tensor shares memory with ``X`` (no copy).
     """
-    data = torch.from_numpy(X)
+    data = as_tensor(X)
     if torch.device(device).type != "cuda":
         return data
     free, _ = torch.cuda.mem_get_info(device)
@@ -51,7 +65,7 @@ def training_tensor(X, device):
 def iter_batches(array, device, batch_size=EVAL_BATCH_SIZE):
     """Yield consecutive row batches of ``array`` as tensors on ``device``."""
     for start in range(0, len(array), batch_size):
-        yield torch.as_tensor(array[start : start + batch_size]).to(device)
+        yield as_tensor(array[start : start + batch_size]).to(device)
 
 
 def batched(function, array, device, batch_size=EVAL_BATCH_SIZE):
