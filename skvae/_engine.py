@@ -373,4 +373,12 @@ def make_callbacks(*, early_stopping, n_iter_no_change, tol, verbose, callbacks)
         )))
     if verbose:
         result.append(("progress_bar", _ProgressBar()))
+    for position, item in enumerate(callbacks or []):
+        callback = item[1] if isinstance(item, tuple) and len(item) == 2 else item
+        if not (isinstance(callback, Callback)
+                or isinstance(callback, type) and issubclass(callback, Callback)):
+            raise ValueError(
+                "callbacks must hold skorch Callback instances or (name, Callback) pairs; "
+                f"got {item!r} at position {position}."
+            )
     return result + list(callbacks or [])

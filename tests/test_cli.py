@@ -209,6 +209,7 @@ def bad_tables(tmp_path_factory):
     pd.DataFrame({"a": ["x", "y"] * 40, "b": ["u"] * 80}).to_csv(root / "text.csv", index=False)
     pd.DataFrame(rng.normal(size=(MIN_ROWS - 1, 3)), columns=list("abc")).to_csv(
         root / "short.csv", index=False)
+    pd.DataFrame({"a": [1.0], "b": [2.0], "c": [3.0]}).to_csv(root / "onerow.csv", index=False)
     nan = pd.DataFrame(rng.normal(size=(100, 3)), columns=list("abc"))
     nan.iloc[[3, 7], 1] = np.nan
     nan.to_csv(root / "nan.csv", index=False)
@@ -225,6 +226,7 @@ ERRORS = [
     (["report", "{root}/text.csv"], "has no numeric column"),
     (["report", "{root}/one.csv"], "at least 2 are needed"),
     (["report", "{root}/short.csv"], f"too few rows: {MIN_ROWS - 1} usable"),
+    (["report", "{root}/onerow.csv"], "too few rows: 1 usable"),
     (["report", "{root}/nan.csv"], "2 of 100 rows have missing or infinite values (in b (2))"),
     (["report", "{root}/nan.csv", "--target", "zz"], "--target 'zz' is not a column"),
     (["report", "{root}/nan.csv", "--columns", "a,zz"], "--columns: zz not in nan.csv"),

@@ -180,6 +180,8 @@ def test_dbsr_ls_needs_a_row_per_fold_and_numeric_lambdas():
     assert dbsr_ls_from_codes(Z, X, cv=2, random_state=0).coef.shape == (2, 3)
     with pytest.raises(ValueError, match="lambdas must be 'cv' or a pair"):
         dbsr_ls_from_codes(Z, X, lambdas=("a", "b"))
+    with pytest.raises(ValueError, match="Z has values too large to standardise"):
+        dbsr_ls_from_codes(Z * 1e200, X, cv=2)
 
 
 def test_aligned_ensemble_needs_rows_for_its_evaluation():
@@ -189,6 +191,13 @@ def test_aligned_ensemble_needs_rows_for_its_evaluation():
     with pytest.raises(InvalidParameterError, match="'n_eval_samples' parameter"):
         AlignedEnsemble(BFVAE(**FAST), n_runs=2, n_eval_samples=4).fit(
             np.random.RandomState(0).standard_normal((20, 3)))
+
+
+def test_callbacks_must_be_skorch_callbacks():
+    X = np.random.RandomState(0).standard_normal((20, 3))
+    for callbacks in [[1], ["x"], [("name", 3)]]:
+        with pytest.raises(ValueError, match="callbacks must hold skorch Callback instances"):
+            BFVAE(**FAST, callbacks=callbacks).fit(X)
 
 
 def test_read_only_input_gives_no_torch_warning(recwarn):

@@ -262,6 +262,12 @@ def read_table(source, *, columns=None, target=None, dropna=False, max_rows=None
             f"dropped {table.n_dropped} row(s) with missing or infinite values (in {where})"
         )
 
+    # before the constant columns: with too few rows every column may look constant
+    if len(data) < MIN_ROWS:
+        raise CLIError(
+            f"{name} has too few rows: {len(data)} usable, at least {MIN_ROWS} are needed"
+        )
+
     constant = [c for c in data.columns if data[c].nunique() <= 1]
     if constant:
         for c in constant:
@@ -272,10 +278,6 @@ def read_table(source, *, columns=None, target=None, dropna=False, max_rows=None
         raise CLIError(
             f"{name} has {data.shape[1]} usable numeric column(s) "
             f"({_short_list(data.columns) or 'none'}); at least {MIN_FEATURES} are needed"
-        )
-    if len(data) < MIN_ROWS:
-        raise CLIError(
-            f"{name} has too few rows: {len(data)} usable, at least {MIN_ROWS} are needed"
         )
     if max_rows is not None and len(data) > max_rows:
         table.n_subsampled = len(data) - max_rows

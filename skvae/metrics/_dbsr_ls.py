@@ -312,16 +312,22 @@ def _lambda_max(C):
     return float(np.max(np.linalg.norm(C, axis=1))), float(np.max(np.abs(C)))
 
 
-def _standardize(A):
+def _standardize(A, name="A"):
     """Centre and scale columns to unit (population) variance.
 
     Constant columns (by scikit-learn's ``StandardScaler`` rule: variance below the
     numerical error of its computation) become exact zeros instead of being
-    divided by zero.
+    divided by zero. Raises a ValueError naming ``name`` when the variance overflows.
     """
-    mean = A.mean(axis=0)
-    centred = A - mean
-    var = np.mean(centred * centred, axis=0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = A.mean(axis=0)
+        centred = A - mean
+        var = np.mean(centred * centred, axis=0)
+    if not np.all(np.isfinite(var)):
+        raise ValueError(
+            f"{name} has values too large to standardise (their squares overflow float64); "
+            "rescale it."
+        )
     n, eps = A.shape[0], np.finfo(A.dtype).eps
     constant = var <= n * eps * var + (n * mean * eps) ** 2
     scale = np.where(constant, 1.0, np.sqrt(var))
@@ -759,8 +765,8 @@ def dbsr_ls_from_codes(
         lam = pair if fixed else (np.nan, np.nan)
         return DBSRLSResult(B, S, float(lam[0]), float(lam[1]), **result)
 
-    Zs = _standardize(Z[:, informative])
-    Xs = _standardize(X)
+    Zs = _standardize(Z[:, informative], "Z")
+    Xs = _standardize(X, "X")
     # Constant features (zero columns of Xs) get zero coefficients at any penalty and
     # add nothing to the CV error: leave them out of the solves (image borders). If
     # none varies, keep them all: the solves handle C = 0.
