@@ -171,6 +171,17 @@ def test_evaluate_checks_the_nested_parameters(fitted, params, match):
         evaluate(model, X, random_state=0, **params)
 
 
+def test_evaluate_names_unknown_nested_keys(fitted):
+    model, X = fitted
+    with pytest.raises(ValueError, match=r"fvh_lt_params has unknown keys \['foo'\]; fvh_lt"):
+        evaluate(model, X, fvh_lt_params={"foo": 1})
+    with pytest.raises(ValueError, match=r"dbsr_ls_params has unknown keys \['bar'\]"):
+        evaluate(model, X, dbsr_ls_params={"bar": 1})
+    ensemble = AlignedEnsemble(BFVAE(**FAST), n_runs=2, random_state=0).fit(X)
+    with pytest.raises(ValueError, match=r"fvh_lt_params has unknown keys \['foo'\]"):
+        ensemble.evaluate(X, fvh_lt_params={"foo": 1})
+
+
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 4 rows
 def test_dbsr_ls_needs_a_row_per_fold_and_numeric_lambdas():
     rng = np.random.RandomState(0)

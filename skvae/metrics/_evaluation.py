@@ -6,6 +6,7 @@
 import base64
 import dataclasses
 import html
+import inspect
 import io
 import math
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ _RESERVED = {
     "fvh_lt_params": ("informative", "threshold", "random_state"),
     "dbsr_ls_params": ("informative", "random_state", "latent_names", "feature_names"),
 }
+#: The function each parameter dict is passed to.
+_TARGETS = {"fvh_lt_params": fvh_lt, "dbsr_ls_params": dbsr_ls_from_codes}
 #: Largest matrix (entries) shown as a table in the HTML representations.
 _MAX_HTML_TABLE = 2000
 
@@ -94,6 +97,15 @@ def _check_params(params, name):
         raise ValueError(
             f"{name} may not set {clash}: evaluate passes them itself (use evaluate's "
             "own informative, threshold and random_state arguments)."
+        )
+    target = _TARGETS[name]
+    allowed = set(inspect.signature(target).parameters) - set(_RESERVED[name])
+    allowed -= {"estimator", "X", "Z"}
+    unknown = sorted(set(params) - allowed)
+    if unknown:
+        raise ValueError(
+            f"{name} has unknown keys {unknown}; {target.__name__} accepts "
+            f"{sorted(allowed)}."
         )
     return params
 
