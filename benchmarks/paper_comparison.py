@@ -644,18 +644,25 @@ def merge_previous(previous, frame, setting, labels, features, timing, cells):
     keep = [(d, m) not in new_keys for d, m in zip(old["dataset"], old["model"])]
     merged = pd.concat([old[keep], frame], ignore_index=True)
     earlier = payload["setting"]
+    # A dataset rerun with all of its models replaces the earlier run's time on it.
+    old_seconds = payload["dataset_seconds"]
+    replaced = {d for d in timing
+                if set(old.loc[old["dataset"] == d, "model"])
+                <= set(frame.loc[frame["dataset"] == d, "model"])}
     combined = {**earlier,
                 "variants": {**earlier.get("variants", {}), **setting["variants"]},
-                "wall_seconds": earlier["wall_seconds"] + setting["wall_seconds"],
-                "cpu_seconds": earlier["cpu_seconds"] + setting["cpu_seconds"],
+                "wall_seconds": earlier["wall_seconds"] + setting["wall_seconds"]
+                - sum(old_seconds.get(d, 0.0) for d in replaced),
+                # exact: the CPU time of the cells in the table
+                "cpu_seconds": float(merged["cell_cpu_seconds"].sum()),
                 "merged_runs": earlier.get("merged_runs", []) + [
                     {k: setting[k] for k in ("wall_seconds", "cpu_seconds",
                                              "load_average_start", "load_average_end")}
                     | {"models": sorted(set(frame["model"]))}]}
     return (merged, combined, {**payload["datasets"], **labels},
             {**payload.get("feature_names", {}), **features},
-            {d: payload["dataset_seconds"].get(d, 0.0) + timing.get(d, 0.0)
-             for d in {*payload["dataset_seconds"], *timing}},
+            {d: (0.0 if d in replaced else old_seconds.get(d, 0.0)) + timing.get(d, 0.0)
+             for d in {*old_seconds, *timing}},
             {**payload["cells"], **cells})
 
 
