@@ -296,16 +296,6 @@ def _short_list(names, limit=8):
     return ", ".join(names[:limit]) + f", ... ({len(names)} in all)"
 
 
-def check_max_rows(value):
-    """argparse type of ``--max-rows``: an int of at least MIN_ROWS."""
-    number = positive_int(value)
-    if number < MIN_ROWS:
-        import argparse
-
-        raise argparse.ArgumentTypeError(f"must be at least {MIN_ROWS}, got {number}")
-    return number
-
-
 def int_at_least(minimum):
     """argparse type: an integer >= ``minimum``."""
     import argparse
@@ -323,6 +313,8 @@ def int_at_least(minimum):
 
 
 positive_int = int_at_least(1)
+#: argparse type of ``--max-rows``
+check_max_rows = int_at_least(MIN_ROWS)
 
 
 def note(args, message):
