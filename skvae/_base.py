@@ -171,6 +171,8 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         )
         noise = torch.Generator(device=device).manual_seed(int(seed_noise))
         cuda_graph = self._use_cuda_graph(device, discriminator)
+        # Copies: skorch initialises callbacks in place, and fit must not change parameters.
+        user_callbacks = copy.deepcopy(list(self.callbacks or []))
         net = VAENet(
             module,
             criterion=torch.nn.Identity,  # unused: the objective computes the loss
@@ -186,7 +188,7 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 n_iter_no_change=self.n_iter_no_change,
                 tol=self.tol,
                 verbose=self.verbose,
-                callbacks=self.callbacks,
+                callbacks=user_callbacks,
             ),
             device=device,
             verbose=0,
@@ -202,16 +204,22 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         )
         net.fit(training_tensor(X, device), None)
 
+        for name in ("discriminator_", "validation_scores_"):  # from a previous fit
+            self.__dict__.pop(name, None)
         self.module_ = net.module_.eval()
         if discriminator is not None:
             self.discriminator_ = net.discriminator_.eval()
         self.device_ = device
+        self.callbacks_ = user_callbacks
         self.history_ = [{k: v for k, v in row.items() if k != "batches"} for row in net.history]
         self.n_iter_ = len(self.history_)
         self.loss_curve_ = [row["train_loss"] for row in self.history_]
         if self.early_stopping:
             self.validation_scores_ = [row["valid_loss"] for row in self.history_]
         self._score_seed = int(seed_score)
+        # What transform and the other fitted methods use: the fitted configuration, not
+        # parameters set after the fit.
+        self._likelihood = self.likelihood
         self.kl_per_latent_ = self._mean_kl(X)
         if net.interrupted_:
             warnings.warn(
@@ -242,15 +250,16 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             return False
         return True
 
-    def _check_range(self, X):
-        if self.likelihood == "bernoulli" and (X.min() < 0 or X.max() > 1):
+    @staticmethod
+    def _check_range(X, likelihood):
+        if likelihood == "bernoulli" and (X.min() < 0 or X.max() > 1):
             raise ValueError(
                 "likelihood='bernoulli' needs values in [0, 1]; got values in "
                 f"[{X.min():.3g}, {X.max():.3g}]. Rescale X or use likelihood='gaussian'."
             )
 
     def _check_input(self, X):
-        self._check_range(X)
+        self._check_range(X, self.likelihood)
         if self.architecture == "conv":
             if self.input_shape is None or len(self.input_shape) not in (2, 3):
                 raise ValueError(
@@ -343,16 +352,16 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         """
         check_is_fitted(self)
         Z = check_array(X, input_name="X", dtype=np.float32)
-        if Z.shape[1] != self.n_components:
+        if Z.shape[1] != self._n_features_out:
             raise ValueError(
-                f"inverse_transform expects latent codes with n_components={self.n_components} "
-                f"columns, got {Z.shape[1]}."
+                f"inverse_transform expects latent codes with {self._n_features_out} columns "
+                f"(the fitted n_components), got {Z.shape[1]}."
             )
         return batched(self._decode_mean, Z, self.device_)
 
     def _decode_mean(self, z):
         x_params = self.module_.decoder(z)
-        return torch.sigmoid(x_params) if self.likelihood == "bernoulli" else x_params
+        return torch.sigmoid(x_params) if self._likelihood == "bernoulli" else x_params
 
     def sample(self, n_samples=1, random_state=None):
         """Draw latent codes from the prior N(0, I) and decode their means.
@@ -375,7 +384,7 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
         rng = check_random_state(random_state)
-        Z = rng.standard_normal((n_samples, self.n_components)).astype(np.float32)
+        Z = rng.standard_normal((n_samples, self._n_features_out)).astype(np.float32)
         return self.inverse_transform(Z), Z
 
     def score_samples(self, X):
@@ -398,13 +407,13 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float32, reset=False)
-        self._check_range(X)  # the Bernoulli likelihood is undefined outside [0, 1]
+        self._check_range(X, self._likelihood)  # Bernoulli: undefined outside [0, 1]
         eps = torch.from_numpy(
             np.random.RandomState(self._score_seed).standard_normal(
-                (_N_SCORE_DRAWS, self.n_components)
+                (_N_SCORE_DRAWS, self._n_features_out)
             )
         ).to(self.device_)
-        objective = Objective(likelihood=self.likelihood)
+        objective = Objective(likelihood=self._likelihood)
         # Float64 makes a row's score independent of the batch it is computed in (float32
         # matrix products round differently for different batch sizes).
         module = copy.deepcopy(self.module_).double()
@@ -413,7 +422,7 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             x = x.double()
             mu, logvar = module.encoder(x)
             z = mu.unsqueeze(0) + eps.unsqueeze(1) * torch.exp(0.5 * logvar).unsqueeze(0)
-            x_params = module.decoder(z.reshape(-1, self.n_components))
+            x_params = module.decoder(z.reshape(-1, eps.shape[1]))
             nll = objective.reconstruction_nll(
                 x.repeat(_N_SCORE_DRAWS, 1), x_params, constant=True
             ).view(_N_SCORE_DRAWS, -1)
@@ -471,4 +480,6 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     @property
     def _n_features_out(self):
-        return self.n_components
+        # The fitted width (an AttributeError before fit, which get_feature_names_out
+        # turns into NotFittedError).
+        return self.kl_per_latent_.shape[0]

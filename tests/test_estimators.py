@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 import torch
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, LRScheduler
 
 from skvae import BFVAE, DIPVAE, VAE, AnnealedVAE, BetaTCVAE, BetaVAE, FactorVAE
 from tests.conftest import TINY
@@ -167,6 +168,54 @@ def test_user_callbacks_and_progress_bar(fa15, capsys):
     assert "VAE" in capsys.readouterr().err  # the tqdm bar is labelled with the class name
 
 
+class _CountEpochs(Callback):
+    def initialize(self):
+        self.epochs = 0
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.epochs += 1
+
+
+def test_fit_leaves_the_callbacks_parameter_untouched(fa15):
+    X = fa15[0][:200]
+    counter, scheduler = _CountEpochs(), LRScheduler(policy="StepLR", step_size=1)
+    model = _tiny(VAE, max_iter=3, callbacks=[counter, ("lr", scheduler)])
+    params = repr(model.get_params())
+    model.fit(X)
+    assert repr(model.get_params()) == params
+    assert not hasattr(counter, "epochs") and not hasattr(scheduler, "lr_scheduler_")
+    assert model.callbacks_[0].epochs == 3 and model.callbacks_[1][0] == "lr"
+    assert model.fit(X).callbacks_[0].epochs == 3  # fresh copies: no state carried over
+
+
+def test_fitted_methods_use_the_fitted_configuration(fa15):
+    X = fa15[0][:200]
+    model = _tiny(BFVAE).fit(X)
+    Z, names = model.transform(X), model.get_feature_names_out()
+    X_hat, score = model.inverse_transform(Z), model.score(X)
+    model.set_params(n_components=5, likelihood="bernoulli")  # no refit
+    np.testing.assert_array_equal(model.transform(X), Z)
+    np.testing.assert_array_equal(model.get_feature_names_out(), names)
+    np.testing.assert_array_equal(model.inverse_transform(Z), X_hat)
+    assert model.score(X) == score  # Gaussian still: X is not in [0, 1]
+    assert model.sample(2, random_state=0)[1].shape == (2, 3)
+    assert model.set_output(transform="pandas").transform(X).shape == (200, 3)
+    with pytest.raises(ValueError, match="3 columns"):
+        model.inverse_transform(np.zeros((2, 5)))
+    with pytest.raises(NotFittedError):
+        BFVAE().get_feature_names_out()
+
+
+def test_refit_drops_the_attributes_of_the_previous_fit(fa15):
+    X = fa15[0][:200]
+    model = _tiny(BFVAE, tc_estimator="discriminator", discriminator_hidden_layer_sizes=(8,),
+                  early_stopping=True).fit(X)
+    assert hasattr(model, "discriminator_") and hasattr(model, "validation_scores_")
+    model.set_params(tc_estimator=BFVAE().tc_estimator, early_stopping=False).fit(X)
+    assert not hasattr(model, "discriminator_") and not hasattr(model, "validation_scores_")
+
+
 class _InterruptAt(Callback):
     def __init__(self, epoch):
         self.epoch = epoch
@@ -215,8 +264,8 @@ def test_discriminator_and_vae_both_update(fa15):
             self.vae = [p.detach().clone() for p in net.module_.parameters()]
             self.disc = [p.detach().clone() for p in net.discriminator_.parameters()]
 
-    snapshot = Snapshot()
-    model = _tiny(FactorVAE, callbacks=[snapshot]).fit(fa15[0][:300])
+    model = _tiny(FactorVAE, callbacks=[Snapshot()]).fit(fa15[0][:300])
+    snapshot = model.callbacks_[0]
     for before, after in [(snapshot.vae, model.module_.parameters()),
                           (snapshot.disc, model.discriminator_.parameters())]:
         assert any(not torch.equal(b, a) for b, a in zip(before, after))

@@ -129,7 +129,7 @@ def test_wrong_feature_count(fitted):
 
 def test_wrong_latent_width_at_inverse_transform(fitted):
     model, _ = fitted
-    with pytest.raises(ValueError, match="n_components=2 columns, got 3"):
+    with pytest.raises(ValueError, match="2 columns \\(the fitted n_components\\), got 3"):
         model.inverse_transform(np.zeros((5, 3)))
     with pytest.raises(ValueError, match="NaN"):
         model.inverse_transform(np.full((5, 2), np.nan))

@@ -81,6 +81,9 @@ ATTRIBUTES = """Attributes
         Number of epochs run.
     device_ : str
         The device the model was trained on.
+    callbacks_ : list
+        Copies of ``callbacks`` as they ran in the fit (read their state here: the
+        ``callbacks`` parameter itself is left untouched).
     n_features_in_ : int
         Number of features seen during :term:`fit`.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
