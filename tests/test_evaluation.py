@@ -3,6 +3,7 @@
 # Authors: The skvae developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import copy
 import json
 
 import matplotlib
@@ -13,6 +14,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.decomposition import PCA, FactorAnalysis, FastICA
 from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -24,6 +26,7 @@ from skvae.metrics import (
     fvh_lt,
     informative_latents,
     lsdi_components,
+    lsdi_scorer,
 )
 
 matplotlib.use("Agg")
@@ -153,8 +156,45 @@ def test_pipeline_is_unwrapped_and_keeps_feature_names():
     assert ev.kl is None and ev.informative.all()
 
 
+def test_searches_and_nested_pipelines_are_unwrapped():
+    """A fitted search stands for its best estimator and a nested Pipeline for its last
+    step: the model's KL, not "every latent", decides the informative latents."""
+    W = _blocks()
+    X = pd.DataFrame(_data(W) * 3 + 1, columns=[f"f{j}" for j in range(9)])
+    kl = [1.0, 1.0, 0.0]
+    pipe = make_pipeline(StandardScaler(), LinearCoder(W, kl)).fit(X)
+    expected = evaluate(pipe, X, random_state=0)
+    assert_array_equal(expected.informative, [True, True, False])
+    search = GridSearchCV(make_pipeline(StandardScaler(), LinearCoder(W)),
+                          {"linearcoder__kl": [kl]}, scoring=lsdi_scorer, cv=2).fit(X)
+    nested = make_pipeline(StandardScaler(), make_pipeline(StandardScaler(), LinearCoder(W, kl)))
+    expected_dbsr = dbsr_ls(pipe[-1], pipe[0].transform(X), random_state=0)
+    for wrapped in (search, nested.fit(X), make_pipeline(pipe)):
+        dbsr = dbsr_ls(wrapped, X, random_state=0)
+        assert_allclose(dbsr.coef, expected_dbsr.coef)
+        assert list(dbsr.feature_names) == list(X.columns)
+        ev = evaluate(wrapped, X, random_state=0)
+        assert_array_equal(ev.informative, expected.informative)
+        assert ev.lsdi == pytest.approx(expected.lsdi)
+        assert ev.feature_names == list(X.columns)
+        assert_array_equal(informative_latents(wrapped), expected.informative)
+        fvh = fvh_lt(wrapped, X, random_state=0)
+        assert_allclose(fvh.variances, expected.fvh_lt.variances)
+        assert fvh.feature_names == list(X.columns)
+        assert fvh.grid_scale == "prior"
+    assert lsdi_scorer(search, X) == pytest.approx(expected.lsdi)
+    assert search.score(X) == pytest.approx(expected.lsdi)
+
+
 def test_result_views(tiny_vae, fa15):
     ev = evaluate(tiny_vae, fa15, random_state=0)
+    # Results compare by identity (element-wise array comparison has no single truth value).
+    for result in (ev, ev.fvh_lt, ev.dbsr_ls):
+        assert result == result and result != copy.copy(result)
+    assert repr(ev.dbsr_ls) == (
+        f"DBSRLSResult(n_latents=4, n_features=15, n_active={ev.dbsr_ls.active_latents.sum()}, "
+        f"n_nonzero={ev.dbsr_ls.support.sum()}, lambda_b={ev.dbsr_ls.lambda_b:.4g}, "
+        f"lambda_s={ev.dbsr_ls.lambda_s:.4g})")
     summary = ev.summary()
     text = json.dumps(summary, allow_nan=False)  # plain, strict JSON
     assert json.loads(text)["lsdi"] == pytest.approx(ev.lsdi)

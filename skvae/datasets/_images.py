@@ -105,7 +105,7 @@ def load_digits_images(*, return_X_y=False, as_frame=False):
 
     Examples
     --------
-    >>> from skvae.datasets._images import load_digits_images
+    >>> from skvae.datasets import load_digits_images
     >>> digits = load_digits_images()
     >>> digits.data.shape, digits.image_shape, float(digits.data.max())
     ((1797, 64), (1, 8, 8), 1.0)
@@ -177,7 +177,7 @@ def load_mnist_5k(*, return_X_y=False, as_frame=False):
 
     Examples
     --------
-    >>> from skvae.datasets._images import load_mnist_5k
+    >>> from skvae.datasets import load_mnist_5k
     >>> X, y = load_mnist_5k(return_X_y=True)
     >>> X.shape, X.dtype
     ((5000, 784), dtype('float32'))
@@ -298,7 +298,7 @@ def load_mnist(path, *, kind="train", return_X_y=False, as_frame=False):
 
     Examples
     --------
-    >>> from skvae.datasets._images import load_mnist
+    >>> from skvae.datasets import load_mnist
     >>> mnist = load_mnist("~/data/mnist", kind="test")  # doctest: +SKIP
     >>> mnist.images.shape  # doctest: +SKIP
     (10000, 28, 28)
@@ -448,7 +448,7 @@ def load_celeba(path, *, size=64, n_images=None, split=None, return_X_y=False):
 
     Examples
     --------
-    >>> from skvae.datasets._images import load_celeba
+    >>> from skvae.datasets import load_celeba
     >>> faces = load_celeba("~/data/celeba", n_images=1000, split="train")  # doctest: +SKIP
     >>> faces.images.shape  # doctest: +SKIP
     (1000, 3, 64, 64)

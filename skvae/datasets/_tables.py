@@ -133,7 +133,7 @@ def load_white_wine(*, return_X_y=False, as_frame=False):
 
     Examples
     --------
-    >>> from skvae.datasets._tables import load_white_wine
+    >>> from skvae.datasets import load_white_wine
     >>> X, y = load_white_wine(return_X_y=True)
     >>> X.shape, y.min(), y.max()
     ((4898, 11), np.int64(3), np.int64(9))
@@ -205,7 +205,7 @@ def load_fifa(*, return_X_y=False, as_frame=False):
 
     Examples
     --------
-    >>> from skvae.datasets._tables import load_fifa
+    >>> from skvae.datasets import load_fifa
     >>> fifa = load_fifa()
     >>> fifa.data.shape, fifa.player_names[0]
     ((5000, 34), 'L. Messi')

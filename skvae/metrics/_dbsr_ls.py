@@ -13,6 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from skvae.metrics._informative import _final_step, _input_feature_names
 from skvae.utils._sklearn_compat import Interval, StrOptions, validate_params
 
 logger = logging.getLogger(__name__)
@@ -63,7 +64,15 @@ _LABELS = {
 # iterations, also when a change was undone unless the fixed-point residual then fell
 # faster; rho = sqrt(lambda_min lambda_max) of G restricted to each column's support
 # (Giselsson and Boyd's optimum on the active set) halved the synthetic grid's
-# iterations but left the MNIST one unchanged.
+# iterations but left the MNIST one unchanged. Per pair, the best fixed rho there ranges
+# from 0.1 to 10 times this one (iterations 0.1 to 0.2 times at best, over 2,500 at
+# worst), and no adaptive rule found it safely: spectral penalties (Xu, Figueiredo and
+# Goldstein 2017, AADMM, every 2 iterations) left some problems unconverged at 5,000
+# iterations, also when frozen after 200 (plain DR with the last rho); frozen after 200 and
+# then reset to this rho (finitely many changes, so convergent), they cut the MNIST chunks
+# from 425-1,816 to 87-1,207 iterations and the synthetic ones by 0.78 to 1.02 times, but
+# made well-conditioned grids 2 to 5 times slower (7 to 37 iterations at kappa 1, 124 to
+# 295 at K = 20, correlation 0.95).
 # A singular G (exactly collinear latents) falls back to FISTA: on the rank-deficient
 # problems of scikit-learn's estimator checks Douglas-Rachford needed 2,000 to 6,000
 # iterations where FISTA needed fewer than 1,000.
@@ -348,7 +357,7 @@ def _check_pair(Z, X):
 
 
 # --------------------------------------------------------------------------- result
-@dataclass
+@dataclass(repr=False, eq=False)
 class DBSRLSResult:
     """Result of :func:`dbsr_ls`: the dirty regression of features on latents.
 
@@ -404,6 +413,14 @@ class DBSRLSResult:
     cv_lambdas_s: np.ndarray | None = None
     cv_mse_mean: np.ndarray | None = None
     cv_mse_std: np.ndarray | None = None
+
+    def __repr__(self):
+        k, p = self.group_coef.shape
+        return (
+            f"DBSRLSResult(n_latents={k}, n_features={p}, "
+            f"n_active={int(self.active_latents.sum())}, n_nonzero={int(self.support.sum())}, "
+            f"lambda_b={self.lambda_b:.4g}, lambda_s={self.lambda_s:.4g})"
+        )
 
     @property
     def coef(self):
@@ -536,7 +553,7 @@ def dirty_regression(Z, X, lambda_b, lambda_s, *, max_iter=5000, tol=1e-8):
     Examples
     --------
     >>> import numpy as np
-    >>> from skvae.metrics._dbsr_ls import dirty_regression
+    >>> from skvae.metrics import dirty_regression
     >>> Z = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
     >>> B, S = dirty_regression(Z, 2 * Z, lambda_b=0.1, lambda_s=10.0)
     >>> np.round(B, 3)
@@ -718,7 +735,7 @@ def dbsr_ls_from_codes(
     Examples
     --------
     >>> import numpy as np
-    >>> from skvae.metrics._dbsr_ls import dbsr_ls_from_codes
+    >>> from skvae.metrics import dbsr_ls_from_codes
     >>> rng = np.random.default_rng(0)
     >>> Z = rng.uniform(size=(500, 2))
     >>> X = np.c_[Z[:, 0], Z[:, 0], Z[:, 1]] + 0.1 * rng.normal(size=(500, 3))
@@ -849,7 +866,11 @@ def dbsr_ls(
     Parameters
     ----------
     estimator : fitted transformer
-        Any object with ``transform`` (for VAEs: posterior means).
+        Any object with ``transform`` (for VAEs: posterior means). A
+        :class:`~sklearn.pipeline.Pipeline` is unwrapped as in
+        :func:`~skvae.metrics.evaluate`: its leading steps transform ``X``, which is
+        then regressed on its last step's codes; a fitted search
+        (``best_estimator_``) stands for its best estimator.
     X : array-like of shape (n_samples, n_features)
         Data to encode and regress.
     lambdas : 'cv' or pair of float, default='cv'
@@ -881,7 +902,7 @@ def dbsr_ls(
     --------
     >>> import numpy as np
     >>> from sklearn.decomposition import PCA
-    >>> from skvae.metrics._dbsr_ls import dbsr_ls
+    >>> from skvae.metrics import dbsr_ls
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(300, 4)) @ np.diag([3.0, 2.0, 1.0, 0.5])
     >>> res = dbsr_ls(PCA(2).fit(X), X, random_state=0)
@@ -893,15 +914,17 @@ def dbsr_ls(
             f"estimator must implement transform; got {type(estimator).__name__}."
         )
     check_is_fitted(estimator)
-    Z = estimator.transform(X)
+    leading, model = _final_step(estimator)
+    X_model = X if leading is None else leading.transform(X)
+    Z = model.transform(X_model)
     try:
-        latent_names = list(map(str, estimator.get_feature_names_out()))
+        latent_names = list(map(str, model.get_feature_names_out()))
     except (AttributeError, TypeError, ValueError):
         latent_names = None  # no usable names: z0, z1, ...
-    feature_names = getattr(estimator, "feature_names_in_", None)
+    feature_names = _input_feature_names(leading, model, X_model, np.shape(X_model)[1])
     return dbsr_ls_from_codes(
         np.asarray(Z),
-        X,
+        X_model,
         lambdas=lambdas,
         n_lambdas=n_lambdas,
         lambda_min_ratio=lambda_min_ratio,

@@ -4,7 +4,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import base64
-import dataclasses
 import html
 import inspect
 import io
@@ -13,14 +12,18 @@ from dataclasses import dataclass
 from numbers import Real
 
 import numpy as np
-from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from skvae.metrics._dbsr_ls import DBSRLSResult, dbsr_ls_from_codes
-from skvae.metrics._fvh_lt import FVHLTResult, fvh_lt
+from skvae.metrics._fvh_lt import FVHLTResult, _rename_fvh_features, fvh_lt
 from skvae.metrics._gas import GASAggregate, GASAlignment, gas_aggregate
-from skvae.metrics._informative import _informative_mask, _latent_and_feature_names
+from skvae.metrics._informative import (
+    _final_step,
+    _informative_mask,
+    _input_feature_names,
+    _latent_and_feature_names,
+)
 from skvae.metrics._lsdi import LSDIComponents, _entropy, _lsdi
 from skvae.utils._sklearn_compat import Interval, validate_params
 
@@ -58,13 +61,6 @@ def _plain(value):
 
 def _components_dict(components):
     return {name: float(getattr(components, name)) for name in components._fields}
-
-
-def _final_step(estimator):
-    """``(leading steps or None, last step)`` of a Pipeline, else ``(None, estimator)``."""
-    if isinstance(estimator, Pipeline):
-        return estimator[:-1], estimator[-1]
-    return None, estimator
 
 
 def _check_decoder(estimator, caller):
@@ -108,35 +104,6 @@ def _check_params(params, name):
             f"{sorted(allowed)}."
         )
     return params
-
-
-def _input_feature_names(leading, final, X, n_features):
-    """Names of the features the last step sees (those of the heat-map columns)."""
-    names = getattr(final, "feature_names_in_", None)
-    if names is None and leading is not None:
-        try:
-            names = leading.get_feature_names_out()
-        except (AttributeError, TypeError, ValueError):
-            names = None
-    if names is None:
-        names = getattr(X, "columns", None)
-    if names is None or len(names) != n_features:
-        return [f"x{j}" for j in range(n_features)]
-    return [str(n) for n in names]
-
-
-def _rename_fvh_features(result, feature_names):
-    """Return ``result`` with its feature names (and feature sets) replaced."""
-    if list(result.feature_names) == list(feature_names):
-        return result
-    index = {name: j for j, name in enumerate(result.feature_names)}
-    feature_sets = {
-        latent: [feature_names[index[f]] for f in features]
-        for latent, features in result.feature_sets.items()
-    }
-    return dataclasses.replace(
-        result, feature_names=list(feature_names), feature_sets=feature_sets
-    )
 
 
 def _heterogeneity(matrix):
@@ -251,7 +218,7 @@ def _new_figure(caller, figsize):
 
 
 # --------------------------------------------------------------------------- single model
-@dataclass(repr=False)
+@dataclass(repr=False, eq=False)
 class DisentanglementEvaluation:
     """Label-free evaluation of one fitted transformer (from :func:`evaluate`).
 
@@ -504,7 +471,9 @@ def evaluate(
 
     A :class:`~sklearn.pipeline.Pipeline` is unwrapped: its leading steps transform
     ``X`` and its last step is evaluated on the result (so DBSR-LS regresses, and
-    the heat maps show, the features the last step sees, e.g. standardised ones).
+    the heat maps show, the features the last step sees, e.g. standardised ones);
+    nested Pipelines are unwrapped in turn, and a fitted search such as
+    :class:`~sklearn.model_selection.GridSearchCV` stands for its ``best_estimator_``.
     An :class:`~skvae.AlignedEnsemble` (also as a Pipeline's last step) is
     evaluated with its own :meth:`~skvae.AlignedEnsemble.evaluate`: per-run
     matrices aligned by its fitted GAS alignment and aggregated, returned as a
@@ -591,7 +560,7 @@ def evaluate(
 
 
 # --------------------------------------------------------------------------- aligned runs
-@dataclass(repr=False)
+@dataclass(repr=False, eq=False)
 class GASEvaluation:
     """Evaluation of repeated runs aligned by GAS and aggregated (from an AlignedEnsemble).
 

@@ -4,6 +4,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import base64
+import dataclasses
 import html
 import io
 import logging
@@ -14,7 +15,12 @@ import numpy as np
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from skvae.metrics._informative import _informative_mask, _latent_and_feature_names
+from skvae.metrics._informative import (
+    _final_step,
+    _informative_mask,
+    _input_feature_names,
+    _latent_and_feature_names,
+)
 from skvae.metrics._lsdi import LSDIComponents, _entropy, _lsdi
 from skvae.utils._sklearn_compat import Interval, StrOptions, _safe_indexing, validate_params
 
@@ -28,7 +34,7 @@ _MAX_ROWS = 250_000
 _MAX_ENTRIES = 2**25
 
 
-@dataclass(repr=False)
+@dataclass(repr=False, eq=False)
 class FVHLTResult:
     """Result of :func:`fvh_lt`.
 
@@ -268,6 +274,20 @@ def _traversal_variances(estimator, grid, starts, batch_size):
     return variances, curves
 
 
+def _rename_fvh_features(result, feature_names):
+    """Return ``result`` with its feature names (and feature sets) replaced."""
+    if list(result.feature_names) == list(feature_names):
+        return result
+    index = {name: j for j, name in enumerate(result.feature_names)}
+    feature_sets = {
+        latent: [feature_names[index[f]] for f in features]
+        for latent, features in result.feature_sets.items()
+    }
+    return dataclasses.replace(
+        result, feature_names=list(feature_names), feature_sets=feature_sets
+    )
+
+
 @validate_params(
     {
         "estimator": "no_validation",
@@ -312,7 +332,12 @@ def fvh_lt(
     ----------
     estimator : object
         A fitted transformer with ``transform`` (encoder means) and
-        ``inverse_transform`` (decoder means), e.g. a skvae VAE or PCA.
+        ``inverse_transform`` (decoder means), e.g. a skvae VAE or PCA. A
+        :class:`~sklearn.pipeline.Pipeline` is unwrapped as in
+        :func:`~skvae.metrics.evaluate`: its leading steps transform ``X`` and the
+        traversals decode with its last step, so the columns of ``V`` are the features
+        that step sees; a fitted search (``best_estimator_``) stands for its best
+        estimator.
     X : array-like of shape (n_samples, n_features)
         Data for the anchors and, with ``grid_scale='data'``, the code scales.
     n_grid : int, default=21
@@ -361,12 +386,24 @@ def fvh_lt(
     --------
     >>> import numpy as np
     >>> from sklearn.decomposition import PCA
-    >>> from skvae.metrics._fvh_lt import fvh_lt
+    >>> from skvae.metrics import fvh_lt
     >>> X = np.random.RandomState(0).normal(size=(200, 4)) * [3, 3, 1, 1]
     >>> result = fvh_lt(PCA(n_components=2).fit(X), X, random_state=0)
     >>> result.variances.shape
     (2, 4)
     """
+    leading, model = _final_step(estimator)
+    if model is not estimator:
+        check_is_fitted(estimator)
+        X_model = X if leading is None else leading.transform(X)
+        result = fvh_lt(
+            model, X_model, n_grid=n_grid, grid_range=grid_range, anchors=anchors,
+            n_anchors=n_anchors, grid_scale=grid_scale, feature_threshold=feature_threshold,
+            informative=informative, threshold=threshold, random_state=random_state,
+            batch_size=batch_size,
+        )
+        names = _input_feature_names(leading, model, X_model, len(result.feature_names))
+        return _rename_fvh_features(result, names)
     _check_decoder(estimator)
     check_is_fitted(estimator)
     lo, hi = _check_grid_range(grid_range)

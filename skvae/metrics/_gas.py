@@ -16,7 +16,7 @@ from skvae.utils._sklearn_compat import HasMethods, Interval, StrOptions, valida
 __all__ = ["GASAggregate", "GASAlignment", "gas_aggregate", "gas_align"]
 
 
-@dataclass(repr=False)
+@dataclass(repr=False, eq=False)
 class GASAlignment:
     """Alignment of the latents of R runs to a reference run (from :func:`gas_align`).
 
@@ -105,7 +105,7 @@ class GASAlignment:
             )
 
 
-@dataclass(repr=False)
+@dataclass(repr=False, eq=False)
 class GASAggregate:
     """Aggregated per-run matrices (from :func:`gas_aggregate`).
 
@@ -220,7 +220,7 @@ def gas_align(codes, *, reference=0, informative=None, method="greedy"):
     Examples
     --------
     >>> import numpy as np
-    >>> from skvae.metrics._gas import gas_align
+    >>> from skvae.metrics import gas_align
     >>> z = np.random.RandomState(0).uniform(size=(100, 3))
     >>> alignment = gas_align([z, -z[:, [2, 0, 1]]])
     >>> alignment.permutations[1]
@@ -315,7 +315,7 @@ def gas_aggregate(alignment, matrices, *, support=None):
     Examples
     --------
     >>> import numpy as np
-    >>> from skvae.metrics._gas import gas_align, gas_aggregate
+    >>> from skvae.metrics import gas_align, gas_aggregate
     >>> z = np.random.RandomState(0).uniform(size=(100, 2))
     >>> alignment = gas_align([z, z[:, ::-1]])
     >>> gas_aggregate(alignment, [[[1, 0], [0, 2]], [[0, 2], [1, 0]]]).mean

@@ -7,11 +7,55 @@ from numbers import Real
 
 import numpy as np
 from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from skvae.utils._sklearn_compat import Interval, validate_params
 
 __all__ = ["informative_latents"]
+
+
+def _final_step(estimator):
+    """``(leading steps or None, model)``: the model that a fitted wrapper stands for.
+
+    A fitted search (``best_estimator_``, as of
+    :class:`~sklearn.model_selection.GridSearchCV`) stands for its best estimator and a
+    :class:`~sklearn.pipeline.Pipeline` for its last step, recursively. The leading
+    steps met on the way (which transform ``X`` into the model's input) are returned as
+    one Pipeline, or None when there are none.
+    """
+    leading = []
+    while True:
+        if isinstance(estimator, Pipeline):
+            if len(estimator) > 1:
+                leading.append(estimator[:-1])
+            estimator = estimator[-1]
+        elif hasattr(estimator, "best_estimator_"):
+            estimator = estimator.best_estimator_
+        else:
+            break
+    if not leading:
+        return None, estimator
+    return (leading[0] if len(leading) == 1 else make_pipeline(*leading)), estimator
+
+
+def _input_feature_names(leading, final, X, n_features):
+    """Names of the features the model sees (those of the heat-map columns).
+
+    ``leading`` and ``final`` as returned by :func:`_final_step`; ``X`` is the
+    model's input.
+    """
+    names = getattr(final, "feature_names_in_", None)
+    if names is None and leading is not None:
+        try:
+            names = leading.get_feature_names_out()
+        except (AttributeError, TypeError, ValueError):
+            names = None
+    if names is None:
+        names = getattr(X, "columns", None)
+    if names is None or len(names) != n_features:
+        return [f"x{j}" for j in range(n_features)]
+    return [str(n) for n in names]
 
 
 def _n_latents(estimator):
@@ -95,7 +139,9 @@ def informative_latents(estimator, *, threshold=0.1, mask=None):
     ----------
     estimator : object
         A fitted transformer. Its width is read from ``kl_per_latent_``,
-        ``n_components_``, ``components_`` or ``get_feature_names_out()``.
+        ``n_components_``, ``components_`` or ``get_feature_names_out()``. A
+        :class:`~sklearn.pipeline.Pipeline` stands for its last step and a fitted
+        search (``best_estimator_``) for its best estimator.
     threshold : float, default=0.1
         KL threshold in nats; only used with ``kl_per_latent_``.
     mask : array-like of bool of shape (n_latents,), default=None
@@ -111,12 +157,12 @@ def informative_latents(estimator, *, threshold=0.1, mask=None):
     --------
     >>> import numpy as np
     >>> from sklearn.decomposition import PCA
-    >>> from skvae.metrics._informative import informative_latents
+    >>> from skvae.metrics import informative_latents
     >>> pca = PCA(n_components=2).fit(np.random.RandomState(0).rand(20, 4))
     >>> informative_latents(pca)
     array([ True,  True])
     """
-    return _informative_mask(estimator, threshold=threshold, mask=mask)
+    return _informative_mask(_final_step(estimator)[1], threshold=threshold, mask=mask)
 
 
 def _latent_and_feature_names(estimator, n_latents=None, n_features=None):

@@ -107,7 +107,7 @@ def lsdi_components(importance, *, informative=None):
 
     Examples
     --------
-    >>> from skvae.metrics._lsdi import lsdi_components
+    >>> from skvae.metrics import lsdi_components
     >>> lsdi_components([[3, 3, 0], [0, 0, 1]]).balance  # doctest: +ELLIPSIS
     0.88988...
     """
@@ -139,7 +139,7 @@ def lsdi_score(importance, *, informative=None):
 
     Examples
     --------
-    >>> from skvae.metrics._lsdi import lsdi_score
+    >>> from skvae.metrics import lsdi_score
     >>> lsdi_score([[1, 1, 0, 0], [0, 0, 1, 1]])
     1.0
     >>> lsdi_score([[1, 1, 1, 1], [0, 0, 0, 0]])
@@ -175,7 +175,7 @@ def combined_lsdi(fvh_importance, dbsr_importance, *, informative=None):
 
     Examples
     --------
-    >>> from skvae.metrics._lsdi import combined_lsdi
+    >>> from skvae.metrics import combined_lsdi
     >>> combined_lsdi([[1, 1, 0, 0], [0, 0, 1, 1]], [[1, 1, 1, 1], [0, 0, 0, 0]])
     0.5
     """

@@ -194,7 +194,8 @@ _DBSR_LS = DisentanglementScorer("dbsr_ls")
 
 _SCORER_NOTES = """
     Greater is better. A :class:`~sklearn.pipeline.Pipeline` is unwrapped (its
-    leading steps transform ``X``, the last step is scored); an
+    leading steps transform ``X``, the last step is scored), and so is a fitted
+    search (its ``best_estimator_``); an
     :class:`~skvae.AlignedEnsemble` is scored on its aligned, aggregated
     evaluation. Uses :func:`~skvae.metrics.evaluate` with its defaults and
     ``random_state=0``; for other settings use :func:`make_disentanglement_scorer`.
