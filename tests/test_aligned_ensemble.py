@@ -200,6 +200,21 @@ def test_grid_search_over_base_parameters(X):
     assert search.best_estimator_.estimators_[0].gamma == search.best_params_["estimator__gamma"]
 
 
+def test_score_score_samples_and_sample(ensemble, X):
+    runs = ensemble.estimators_
+    assert_allclose(ensemble.score_samples(X), np.mean([r.score_samples(X) for r in runs], axis=0))
+    assert ensemble.score(X) == pytest.approx(np.mean([r.score(X) for r in runs]))
+    reference = runs[ensemble.reference_]
+    for got, expected in zip(ensemble.sample(3, random_state=0),
+                             reference.sample(3, random_state=0)):
+        assert_array_equal(got, expected)
+    # Only what the runs offer: a linear model has none of the three.
+    linear = AlignedEnsemble(PermutedCoder(_blocks(), kl=[1.0, 1.0, 1.0]), n_runs=2)
+    assert hasattr(linear, "score") and not hasattr(linear, "score_samples")
+    assert not hasattr(linear, "sample")
+    assert not hasattr(AlignedEnsemble(FactorAnalysis(2)), "sample")
+
+
 def test_early_stopping_reference_is_lowest_validation_loss(X):
     base = BFVAE(**{**TINY, "max_iter": 3}, early_stopping=True)
     ens = AlignedEnsemble(base, n_runs=3, random_state=0).fit(X[:300])

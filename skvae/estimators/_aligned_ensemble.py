@@ -11,11 +11,12 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, clone
 from sklearn.utils import check_random_state, get_tags, resample
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from skvae.metrics._evaluation import _evaluate_runs, _final_step
+from skvae.metrics._evaluation import _evaluate_runs
 from skvae.metrics._gas import gas_align
-from skvae.metrics._informative import _informative_mask
+from skvae.metrics._informative import _final_step, _informative_mask
 from skvae.utils._sklearn_compat import (
     HasMethods,
     Interval,
@@ -45,6 +46,11 @@ def _fit_run(estimator, X, seed):
     """Fit one clone with every ``random_state`` set to ``seed``; module level for joblib."""
     estimator.set_params(**dict.fromkeys(_seed_keys(estimator), seed))
     return estimator.fit(X)
+
+
+def _runs_have(method):
+    """``available_if`` check: the ensemble offers ``method`` when its runs do."""
+    return lambda ensemble: hasattr(ensemble._base_estimator(), method)
 
 
 def _final_validation_loss(estimator):
@@ -378,6 +384,70 @@ class AlignedEnsemble(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """
         check_is_fitted(self)
         return self.estimators_[self.reference_].inverse_transform(X)
+
+    @available_if(_runs_have("score_samples"))
+    def score_samples(self, X):
+        """Mean over runs of each run's ``score_samples`` (skvae: the per-sample ELBO).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            ``mean_r(estimators_[r].score_samples(X))``.
+        """
+        check_is_fitted(self)
+        self._check_X(X, reset=False)
+        return np.mean([run.score_samples(X) for run in self.estimators_], axis=0)
+
+    @available_if(_runs_have("score"))
+    def score(self, X, y=None):
+        """Mean over runs of each run's ``score`` (skvae: the mean ELBO in nats).
+
+        The score of the configuration rather than of one seed, so that
+        :class:`~sklearn.model_selection.GridSearchCV` without ``scoring`` compares
+        repeated runs.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to score.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        score : float
+            ``mean_r(estimators_[r].score(X))``.
+        """
+        check_is_fitted(self)
+        self._check_X(X, reset=False)
+        return float(np.mean([run.score(X) for run in self.estimators_]))
+
+    @available_if(_runs_have("sample"))
+    def sample(self, n_samples=1, random_state=None):
+        """Draw from the reference run's prior and decode with it.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of samples.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the latent draws. Pass an int for reproducible output.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            Decoder means of the sampled codes.
+        Z : ndarray of shape (n_samples, n_components_)
+            The sampled codes, in the reference run's latent order (that of
+            :meth:`transform`).
+        """
+        check_is_fitted(self)
+        return self.estimators_[self.reference_].sample(n_samples, random_state=random_state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
