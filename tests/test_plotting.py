@@ -152,6 +152,21 @@ def test_plot_kl_bars_colours_threshold_and_log_scale():
     assert legend == ["threshold", "informative (KL > 0.1)", "non-informative"]
 
 
+def test_plot_kl_and_training_history_accept_a_fitted_estimator(fa15):
+    from skvae import BFVAE
+    from tests.conftest import TINY
+
+    model = BFVAE(**TINY, random_state=0).fit(fa15[0][:100])
+    ax = plot_kl(model)
+    assert _texts(ax.get_xticklabels()) == list(model.get_feature_names_out())
+    bars = sorted(ax.patches, key=lambda bar: bar.get_x())
+    np.testing.assert_allclose([bar.get_height() for bar in bars],
+                               np.maximum(model.kl_per_latent_, KL_FLOOR), rtol=1e-6)
+    ax = plot_training_history(model)
+    (loss,) = [line for line in ax.get_lines() if line.get_label() == "train_loss"]
+    np.testing.assert_allclose(loss.get_ydata(), model.loss_curve_)
+
+
 def test_plot_kl_threshold_moves_bars_between_groups():
     ax = plot_kl([1.0, 0.5, 0.05], threshold=0.8)
     colours = [bar.get_facecolor() for bar in sorted(ax.patches, key=lambda b: b.get_x())]

@@ -120,8 +120,9 @@ def plot_kl(kl, *, threshold=0.1, labels=None, ax=None, title=None):
 
     Parameters
     ----------
-    kl : array-like of shape (n_latents,)
-        Non-negative mean KL per latent in nats (e.g. ``estimator.kl_per_latent_``).
+    kl : array-like of shape (n_latents,) or fitted estimator
+        Non-negative mean KL per latent in nats; a fitted skvae estimator stands for its
+        ``kl_per_latent_``, with its latent names as default ``labels``.
     threshold : float, default=0.1
         Informativeness threshold in nats.
     labels : list of str of length n_latents, default=None
@@ -145,6 +146,10 @@ def plot_kl(kl, *, threshold=0.1, labels=None, ax=None, title=None):
     (3, 'log')
     """
     plt = _pyplot("plot_kl")
+    if hasattr(kl, "kl_per_latent_"):
+        if labels is None:
+            labels = [str(name) for name in kl.get_feature_names_out()]
+        kl = kl.kl_per_latent_
     kl = np.asarray(kl, dtype=np.float64)
     if kl.ndim != 1 or kl.size == 0:
         raise ValueError(f"kl must be a non-empty 1-D array, got shape {kl.shape}.")

@@ -21,10 +21,10 @@ def plot_training_history(history, *, keys=None, ax=None):
 
     Parameters
     ----------
-    history : list of dict
-        One dict per epoch (e.g. ``estimator.history_``), with keys such as
-        ``'train_loss'``, ``'valid_loss'``, ``'reconstruction'``, ``'kl'``, ``'tc'``.
-        Epochs lacking a key leave a gap in its line.
+    history : list of dict or fitted estimator
+        One dict per epoch, with keys such as ``'train_loss'``, ``'valid_loss'``,
+        ``'reconstruction'``, ``'kl'``, ``'tc'``; a fitted skvae estimator stands for
+        its ``history_``. Epochs lacking a key leave a gap in its line.
     keys : list of str, default=None
         Keys to plot. Default: every key with a real (non-boolean) number in some epoch,
         except ``'epoch'`` and ``'dur'``, in order of first appearance.
@@ -47,7 +47,7 @@ def plot_training_history(history, *, keys=None, ax=None):
     ['train_loss', 'kl']
     """
     plt = _pyplot("plot_training_history")
-    history = list(history)
+    history = list(getattr(history, "history_", history))
     if not history or not all(isinstance(entry, dict) for entry in history):
         raise ValueError("history must be a non-empty list of per-epoch dicts.")
     if keys is None:
