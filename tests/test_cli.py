@@ -21,6 +21,8 @@ from skvae.cli import main
 from skvae.cli._compare import COLUMNS as COMPARE_COLUMNS
 from skvae.cli._data import MIN_ROWS, read_table
 from skvae.cli._main import build_parser
+from skvae.cli._models import read_data
+from skvae.cli._report import REPORT_FILES
 from skvae.datasets import make_factor_analysis
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -69,7 +71,7 @@ def test_report_files(report):
                 "fvh_lt_std.csv", "dbsr_ls_std.csv", "dbsr_ls_selection_frequency.csv",
                 "runs.csv", "kl.png", "stability.png", "fvh_lt.png", "dbsr_ls.png",
                 "traversals.png", "model.joblib"}
-    assert set(summary["files"]) == expected
+    assert set(summary["files"]) == expected == set(REPORT_FILES)
     assert {p.name for p in report.iterdir()} == expected
     for name in expected:
         if name.endswith(".png"):
@@ -125,7 +127,11 @@ def test_report_model_loads_and_transforms(report, csv_path):
     assert model[0].mean_.shape == (15,)
 
 
-def test_report_single_model_on_bundled_dataset(tmp_path, capsys):
+def test_report_single_model_on_bundled_dataset(report, tmp_path, capsys):
+    # DIR holds an earlier report with --runs 2, and a file of the user's
+    for path in report.iterdir():
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    (tmp_path / "notes.txt").write_text("mine")
     status = main(["report", "white_wine", "--max-rows", "200", "--runs", "1",
                    "--model", "betavae", "--beta", "2", *FAST, "--out", str(tmp_path)])
     assert status == 0
@@ -140,6 +146,9 @@ def test_report_single_model_on_bundled_dataset(tmp_path, capsys):
     assert summary["settings"]["runs"] == 1 and len(summary["runs"]) == 1
     assert "stability" not in summary["evaluation"]
     assert not (tmp_path / "stability.png").exists()
+    # no file of the earlier report is left over; the user's file stays
+    assert {p.name for p in tmp_path.iterdir()} == {*summary["files"], "notes.txt"}
+    assert (tmp_path / "notes.txt").read_text() == "mine"
     assert type(joblib.load(tmp_path / "model.joblib")[-1]).__name__ == "BetaVAE"
 
 
@@ -216,6 +225,15 @@ def bad_tables(tmp_path_factory):
     pd.DataFrame({"a": rng.normal(size=100), "b": "t"}).to_csv(root / "one.csv", index=False)
     (root / "broken.csv").write_bytes(b"a,b\n1,2\n3,4,5,6\n\x00\x01")
     (root / "t.parquet").write_bytes(b"PAR1")
+    abc = pd.DataFrame(rng.normal(size=(100, 3)).round(4), columns=list("abc"))
+    abc.to_csv(root / "semi.csv", sep=";", index=False)
+    abc.to_csv(root / "semi_comma.csv", sep=";", decimal=",", index=False)
+    latin = abc.rename(columns={"c": "qualité"})
+    latin.iloc[5, 2] = np.nan
+    latin.to_csv(root / "latin.csv", index=False, encoding="latin-1")
+    qmark = abc.rename(columns={"a": "feat 1"}).astype(object)
+    qmark.iloc[7, 0] = "?"
+    qmark.to_csv(root / "qmark.csv", index=False)
     return root
 
 
@@ -259,6 +277,38 @@ ERRORS = [
     (["compare", "{root}/nan.csv", "--dropna"], "only 20 held-out rows (--test-size 0.2 of 98)"),
     (["compare", "{root}/nan.csv", "--dropna", "--linear-components", "4"],
      "--linear-components must be between 1 and 3 (the number of features), got 4"),
+    (["report", "{root}/nan.csv", "--index-col", "zz"], "--index-col 'zz' is not a column"),
+    (["report", "{root}/nan.csv", "--index-col", "a", "--columns", "a,b"],
+     "--columns includes the index column 'a'"),
+    (["report", "{root}/semi.csv", "--sep", ","],
+     "semi.csv reads as a single column 'a;b;c' (separator ','); give the file's separator "
+     "with --sep, e.g. --sep ';'"),
+    (["report", "{root}/semi_comma.csv"], "has no numeric column to use (not numeric: a, b, "
+                                          "c); if the file uses a decimal comma, give "
+                                          "--decimal ','"),
+    (["report", "{root}/semi_comma.csv", "--sep", ",", "--decimal", ","],
+     "--sep and --decimal are both ,"),
+    (["report", "{root}/latin.csv"], "codec can't decode byte 0xe9 in position 6: unexpected "
+                                     "end of data; give the file's encoding with --encoding"),
+    (["report", "{root}/latin.csv", "--encoding", "latin-1"],
+     "1 of 100 rows have missing or infinite values (in qualité (1))"),
+    (["report", "{root}/qmark.csv"],
+     "1 of 100 rows have missing or infinite values (in feat 1 (1)); column 'feat 1' has 1 "
+     "non-numeric value ('?'), treated as missing; drop them with --dropna"),
+    (["report", "{root}/qmark.csv", "--na-values", "?,-"],
+     "1 of 100 rows have missing or infinite values (in feat 1 (1)); drop them with --dropna"),
+    (["report", "--sep", ";;"], "argument --sep: must be one character or tab, got ';;'"),
+    (["report", "--decimal", ""], "argument --decimal: must be one character, got ''"),
+    (["report", "--encoding", "utf-99"], "argument --encoding: unknown encoding: 'utf-99'"),
+    (["report", "--beta", "inf"], "argument --beta: must be finite, got inf"),
+    (["report", "--model", "annealedvae", "--capacity", "nan"],
+     "argument --capacity: must be finite, got nan"),
+    (["tune", "{root}/nan.csv", "--gamma", "5,5"], "argument --gamma: lists 5 twice: '5,5'"),
+    (["tune", "{root}/nan.csv", "--gamma", "1,5.0,5"],
+     "argument --gamma: lists 5 twice: '1,5.0,5'"),
+    (["tune", "{root}/nan.csv", "--gamma", "0,,5"], "argument --gamma: empty value in '0,,5'"),
+    (["tune", "{root}/nan.csv", "--beta", "1,inf"], "argument --beta: must be finite: '1,inf'"),
+    (["demo", "--n-samples", "10"], f"argument --n-samples: must be at least {MIN_ROWS}"),
 ]
 
 
@@ -308,6 +358,117 @@ def test_dropna_and_columns(bad_tables):
     assert table.excluded == {"b": "not in --columns"}
     table = read_table(None, max_rows=60, seed=1)
     assert table.name == "white_wine" and table.frame.shape == (60, 11)
+
+
+def _write_lines(path, lines):
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_unnamed_index_column_is_left_out(tmp_path):
+    """The row index DataFrame.to_csv writes (first column, no header) is not a feature."""
+    frame = pd.DataFrame(np.random.RandomState(0).normal(size=(60, 3)), columns=list("abc"))
+    frame.to_csv(tmp_path / "t.csv")
+    table = read_table(str(tmp_path / "t.csv"))
+    assert list(table.frame.columns) == ["a", "b", "c"]
+    assert table.excluded == {"Unnamed: 0": "index"}
+    assert any("'Unnamed: 0': it has no header" in n for n in table.notes)
+    # named in --columns, it is used
+    table = read_table(str(tmp_path / "t.csv"), columns="Unnamed: 0,a")
+    assert list(table.frame.columns) == ["Unnamed: 0", "a"]
+    # --index-col names an identifier column (the unnamed index is still left out)
+    frame.insert(0, "id", np.arange(100, 160))
+    frame.to_csv(tmp_path / "id.csv")
+    table = read_table(str(tmp_path / "id.csv"), index_col="id")
+    assert list(table.frame.columns) == ["a", "b", "c"]
+    assert table.excluded == {"Unnamed: 0": "index", "id": "index"}
+    assert "excluded the index column 'id'" in table.notes
+
+
+SEPARATED = {
+    # the UCI wine files: semicolons, quoted header names
+    "uci.csv": (['"fixed acidity";"volatile acidity";"quality"', "7;0.27;6", "6.3;0.3;5"], {}),
+    "tab.txt": (["fixed acidity\tvolatile acidity\tquality", "7\t0.27\t6", "6.3\t0.3\t5"],
+                {}),
+    "pipe.csv": (["fixed acidity|volatile acidity|quality", "7|0.27|6", "6.3|0.3|5"], {}),
+    "comma.csv": (["fixed acidity;volatile acidity;quality", "7;0,27;6", "6,3;0,3;5"],
+                  {"decimal": ","}),
+    "space.csv": (["fixed acidity, volatile acidity, quality", "7, 0.27, 6", "6.3, 0.3, 5"],
+                  {}),
+    "given.csv": (["fixed acidity:volatile acidity:quality", "7:0.27:6", "6.3:0.3:5"],
+                  {"sep": ":"}),
+}
+
+
+@pytest.mark.parametrize("name", SEPARATED)
+def test_separators_decimal_marks_and_spaces(name, tmp_path):
+    lines, options = SEPARATED[name]
+    _write_lines(tmp_path / name, lines + lines[1:] * 30)
+    table = read_table(str(tmp_path / name), target="quality", **options)
+    assert list(table.frame.columns) == ["fixed acidity", "volatile acidity"]
+    assert table.frame.iloc[:2].to_numpy().tolist() == [[7.0, 0.27], [6.3, 0.3]]
+    table = read_table(str(tmp_path / name), columns="volatile acidity, quality", **options)
+    assert list(table.frame.columns) == ["volatile acidity", "quality"]
+
+
+def test_separator_of_compressed_file(tmp_path):
+    frame = pd.DataFrame(np.random.RandomState(0).normal(size=(60, 3)), columns=list("abc"))
+    frame.to_csv(tmp_path / "t.csv.gz", sep=";", index=False)
+    table = read_table(str(tmp_path / "t.csv.gz"))
+    np.testing.assert_allclose(table.frame.to_numpy(), frame.to_numpy())
+
+
+def test_data_options_reach_the_reader(tmp_path):
+    """--sep, --decimal, --encoding, --na-values and --index-col, as parsed."""
+    lines = ["id;a;b;qualité"] + [f"{i};{i},5;{i % 7},25;{i % 3}" for i in range(60)]
+    lines[4] = "3;-;1,5;2"
+    (tmp_path / "t.csv").write_text("\n".join(lines), encoding="latin-1")
+    args = build_parser().parse_args([
+        "report", str(tmp_path / "t.csv"), "--sep", ";", "--decimal", ",", "--encoding",
+        "latin-1", "--na-values", "-", "--index-col", "id", "--dropna"])
+    table = read_data(args)
+    assert list(table.frame.columns) == ["a", "b", "qualité"]
+    assert table.n_dropped == 1 and table.frame["a"].iloc[0] == 0.5
+    assert not any("non-numeric" in n for n in table.notes)  # "-" is a missing value
+    assert build_parser().parse_args(["report", "--sep", "tab"]).sep == "\t"
+
+
+def test_stray_missing_value_marker(bad_tables, tmp_path):
+    """A numeric column with a few other values: those are missing values, named."""
+    table = read_table(str(bad_tables / "qmark.csv"), dropna=True)
+    assert list(table.frame.columns) == ["feat 1", "b", "c"] and table.n_dropped == 1
+    assert table.notes[0] == "column 'feat 1' has 1 non-numeric value ('?'), treated as missing"
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(rng.normal(size=(100, 3)), columns=list("abc")).astype(object)
+    frame.iloc[:10, 0] = ["?"] * 5 + ["n.a."] * 3 + ["-"] * 2  # 90% numbers: numeric
+    frame.iloc[:11, 1] = "x"                              # 89%: text
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    table = read_table(str(tmp_path / "t.csv"), dropna=True)
+    assert list(table.frame.columns) == ["a", "c"] and table.excluded == {"b": "not numeric"}
+    assert table.notes[1] == ("column 'a' has 10 non-numeric values ('?', 'n.a.', '-'), "
+                              "treated as missing")
+
+
+def test_version_and_help_of_every_option(capsys):
+    import skvae
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"skvae {skvae.__version__}\n"
+    for name, subparser in build_parser().subcommands.items():
+        for action in subparser._actions:
+            assert action.help, (name, action.option_strings)
+    assert main(["demo", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "(default: 5000)" in out and "-q, --quiet" in out
+
+
+def test_demo_quiet(capsys):
+    argv = ["demo", "--n-samples", "60", "--n-components", "2", "--max-iter", "1"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "informative latents:" in captured.out
+    assert captured.err.startswith("skvae demo: note: fitting BFVAE on FA15")
+    assert main([*argv, "-q"]) == 0
+    assert capsys.readouterr().err == ""
 
 
 def test_entry_point_exit_status_and_message(tmp_path):

@@ -10,7 +10,7 @@ import time
 import numpy as np
 
 from skvae.cli import _html
-from skvae.cli._data import note, positive_int, read_table
+from skvae.cli._data import note, positive_int
 from skvae.cli._main import CLIError
 from skvae.cli._models import (
     LINEAR_MODELS,
@@ -25,6 +25,7 @@ from skvae.cli._models import (
     make_out_dir,
     make_vae,
     progress,
+    read_data,
     resolve_n_jobs,
     versions,
     write_json,
@@ -189,8 +190,7 @@ def run(args):
     check_out_dir(args.out)
     if not 0.05 <= args.test_size <= 0.5:
         raise CLIError(f"--test-size must be between 0.05 and 0.5, got {args.test_size}")
-    table = read_table(args.data, columns=args.columns, target=args.target,
-                       dropna=args.dropna, max_rows=args.max_rows, seed=args.seed)
+    table = read_data(args)
     _linear_components(args, [], table.frame.shape[1])  # check a given number early
     X_train, X_test = train_test_split(table.frame, test_size=args.test_size,
                                        random_state=args.seed)

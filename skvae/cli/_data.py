@@ -3,7 +3,10 @@
 # Authors: The skvae developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import csv
+import shlex
 import sys
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +25,16 @@ FA_ROWS = 5000
 DEFAULT_DATASET = "white_wine"
 _CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".csv.zip", ".csv.bz2", ".csv.xz")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
+#: Separators a CSV file may use when ``--sep`` is not given.
+SEPARATORS = ",;\t|"
+#: Lines read (header included) to detect the separator of a CSV file.
+SNIFF_LINES = 20
+#: A text column counts as numeric when at least this fraction of its non-empty values are
+#: numbers; its other values (e.g. ``?``) are then missing values.
+MIN_NUMERIC_FRACTION = 0.9
+#: pandas' name of a first column without a header: the row index ``DataFrame.to_csv``
+#: writes.
+INDEX_HEADER = "Unnamed: 0"
 
 
 def _white_wine(seed):
@@ -125,8 +138,41 @@ def _has_suffix(path, suffixes):
     return str(path).lower().endswith(suffixes)
 
 
-def _read_file(path):
-    if _has_suffix(path, _PARQUET_SUFFIXES):
+def _sep_name(sep):
+    """How to write ``sep`` after ``--sep`` on a command line."""
+    return "tab" if sep == "\t" else shlex.quote(sep)
+
+
+def sniff_sep(path, *, decimal=".", encoding="utf-8"):
+    """The separator of a CSV file: csv.Sniffer on its first lines, among , ; tab |.
+
+    Parameters
+    ----------
+    path : path-like
+        The file (compressed files are read by pandas).
+    decimal : str, default="."
+        The decimal mark, not a candidate separator.
+    encoding : str, default="utf-8"
+        The file's encoding.
+
+    Returns
+    -------
+    sep : str
+        The separator; ``","`` when none can be told apart (e.g. a single column).
+    """
+    try:
+        # each line as one string: a separator that does not occur, quotes kept as text
+        lines = pd.read_csv(path, sep="\x1f", header=None, nrows=SNIFF_LINES, dtype=str,
+                            quoting=csv.QUOTE_NONE, na_filter=False, encoding=encoding)[0]
+        candidates = "".join(c for c in SEPARATORS if c != decimal)
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=candidates).delimiter
+    except (csv.Error, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
+        return ","  # reading the file with it reports any problem
+
+
+def _read_file(path, *, sep=None, decimal=".", encoding="utf-8", na_values=None):
+    parquet = _has_suffix(path, _PARQUET_SUFFIXES)
+    if parquet:
         try:
             import pyarrow  # noqa: F401
         except ImportError:
@@ -138,23 +184,67 @@ def _read_file(path):
                     "pip install pyarrow"
                 ) from None
         reader = pd.read_parquet
-    elif _has_suffix(path, (".tsv", ".tsv.gz")):
-        def reader(p):
-            return pd.read_csv(p, sep="\t")
     else:
-        reader = pd.read_csv
+        if sep is None:
+            sep = ("\t" if _has_suffix(path, (".tsv", ".tsv.gz"))
+                   else sniff_sep(path, decimal=decimal, encoding=encoding))
+        if sep == decimal:
+            raise CLIError(f"--sep and --decimal are both {_sep_name(sep)}")
+
+        def reader(p):
+            with warnings.catch_warnings():  # read_table sorts out columns of mixed types
+                warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+                return pd.read_csv(p, sep=sep, decimal=decimal, encoding=encoding,
+                                   na_values=na_values, skipinitialspace=True)
     try:
-        return reader(path)
+        frame = reader(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CLIError(f"cannot read {path} as a table: {first}") from None
+        hint = ""
+        if isinstance(exc, UnicodeDecodeError) and not parquet:
+            hint = "; give the file's encoding with --encoding (e.g. --encoding latin-1)"
+        raise CLIError(f"cannot read {path} as a table: {first}{hint}") from None
+    if not parquet and frame.shape[1] == 1:
+        header = str(frame.columns[0])
+        others = [c for c in SEPARATORS if c in header and c != sep]
+        if others:
+            raise CLIError(
+                f"{path.name} reads as a single column {header!r} (separator {sep!r}); "
+                f"give the file's separator with --sep, e.g. --sep {_sep_name(others[0])}"
+            )
+    return frame
+
+
+def _as_numbers(values, decimal):
+    """A text column as numbers, and whether it counts as numeric.
+
+    Returns the values as float (NaN where a value is not a number) and whether at least
+    ``MIN_NUMERIC_FRACTION`` of the non-empty values are numbers (and one at least).
+    """
+    text = values.astype(str)
+    if decimal != ".":
+        text = text.str.replace(decimal, ".", regex=False)
+    numbers = pd.to_numeric(text, errors="coerce")
+    n_numbers = int(numbers.notna().sum())
+    return numbers, n_numbers > 0 and n_numbers >= MIN_NUMERIC_FRACTION * values.notna().sum()
+
+
+def _non_numeric(column, tokens):
+    """The message for the values of a numeric column that are not numbers."""
+    counts = tokens.astype(str).value_counts()
+    shown = ", ".join(repr(t) for t in counts.index[:3]) + (", ..." if len(counts) > 3 else "")
+    n = int(counts.sum())
+    return (f"column {column!r} has {n} non-numeric value{'' if n == 1 else 's'} ({shown}), "
+            "treated as missing")
 
 
 def _split_names(text):
     return [c.strip() for c in text.split(",") if c.strip()]
 
 
-def read_table(source, *, columns=None, target=None, dropna=False, max_rows=None, seed=0):
+def read_table(source, *, columns=None, target=None, index_col=None, dropna=False,
+               max_rows=None, seed=0, sep=None, decimal=".", encoding="utf-8",
+               na_values=None):
     """Read ``source`` (a CSV/Parquet path or a bundled name) and check it.
 
     Parameters
@@ -167,21 +257,40 @@ def read_table(source, *, columns=None, target=None, dropna=False, max_rows=None
         Comma-separated columns to use (default: every numeric column).
     target : str, default=None
         A column to exclude (e.g. a label). Bundled tables exclude theirs.
+    index_col : str, default=None
+        An identifier column to exclude. A first column named ``Unnamed: 0`` (no header:
+        the row index ``DataFrame.to_csv`` writes) is excluded too, unless ``columns``
+        or ``target`` names it.
     dropna : bool, default=False
         Drop rows with missing values in the used columns instead of failing.
     max_rows : int, default=None
         Use at most this many rows, drawn at random (``seed``) without replacement.
     seed : int, default=0
         Seed of the row subsample and of the simulated tables.
+    sep : str, default=None
+        Column separator of a CSV file; None detects it (:func:`sniff_sep`), tab for
+        ``.tsv`` files.
+    decimal : str, default="."
+        Decimal mark of a CSV file.
+    encoding : str, default="utf-8"
+        Encoding of a CSV file.
+    na_values : list of str, default=None
+        Values of a CSV file read as missing, besides pandas' defaults (empty, NA, NaN...).
 
     Returns
     -------
     table : Table
+
+    Notes
+    -----
+    A text column counts as numeric when at least ``MIN_NUMERIC_FRACTION`` (90%) of its
+    non-empty values are numbers; its other values are missing values.
     """
     source = DEFAULT_DATASET if source is None else str(source)
     path = Path(source).expanduser()
     if path.is_file():
-        frame = _read_file(path)
+        frame = _read_file(path, sep=sep, decimal=decimal, encoding=encoding,
+                           na_values=na_values)
         name, description, default_target = path.name, f"file {path}", None
     elif path.is_dir():
         raise CLIError(f"{source} is a directory; give a CSV or Parquet file")
@@ -195,27 +304,40 @@ def read_table(source, *, columns=None, target=None, dropna=False, max_rows=None
             f"{source!r} is neither a file nor a bundled dataset; bundled datasets: "
             f"{', '.join(bundled_names())}"
         )
-    frame.columns = [str(c) for c in frame.columns]
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.columns.has_duplicates:
+        twice = sorted(set(frame.columns[frame.columns.duplicated()]))
+        raise CLIError(f"{name} has duplicate column names: {_short_list(twice)}")
     table = Table(frame=frame, name=name, description=description, n_rows_read=len(frame))
 
     target = target if target is not None else default_target
-    if target is not None:
-        if target not in frame.columns:
+    wanted = _split_names(columns) if columns is not None else []
+    for option, column in (("--target", target), ("--index-col", index_col)):
+        if column is not None and column not in frame.columns:
             raise CLIError(
-                f"--target {target!r} is not a column of {name}; columns: "
+                f"{option} {column!r} is not a column of {name}; columns: "
                 f"{_short_list(frame.columns)}"
             )
+    if index_col is not None and index_col == target:
+        raise CLIError(f"--index-col and --target are the same column {target!r}")
+    if target is not None:
         table.excluded[target] = "target"
+    if index_col is not None:
+        table.excluded[index_col] = "index"
+    unnamed_index = (frame.columns[:1].tolist() == [INDEX_HEADER]
+                     and INDEX_HEADER not in (target, index_col, *wanted))
+    if unnamed_index:
+        table.excluded[INDEX_HEADER] = "index"
     if columns is not None:
-        wanted = _split_names(columns)
         missing = [c for c in wanted if c not in frame.columns]
         if missing:
             raise CLIError(
                 f"--columns: {', '.join(missing)} not in {name}; columns: "
                 f"{_short_list(frame.columns)}"
             )
-        if target in wanted:
-            raise CLIError(f"--columns includes the target {target!r}")
+        for column, why in ((target, "target"), (index_col, "index column")):
+            if column is not None and column in wanted:
+                raise CLIError(f"--columns includes the {why} {column!r}")
         for c in frame.columns:
             if c not in wanted and c not in table.excluded:
                 table.excluded[c] = "not in --columns"
@@ -223,25 +345,44 @@ def read_table(source, *, columns=None, target=None, dropna=False, max_rows=None
     else:
         candidates = [c for c in frame.columns if c not in table.excluded]
 
-    numeric = []
+    numeric, non_numeric = [], []
     for c in candidates:
         kind = frame[c].dtype
         if pd.api.types.is_bool_dtype(kind) or pd.api.types.is_numeric_dtype(kind):
+            numeric.append(c)
+            continue
+        numbers, is_numeric = _as_numbers(frame[c], decimal)
+        if is_numeric:
+            tokens = frame[c][frame[c].notna() & numbers.isna()]
+            if len(tokens):
+                non_numeric.append(_non_numeric(c, tokens))
+            frame[c] = numbers
             numeric.append(c)
         else:
             table.excluded[c] = "not numeric"
     not_numeric = [c for c, why in table.excluded.items() if why == "not numeric"]
     if columns is not None and not_numeric:
         raise CLIError(f"--columns: not numeric: {', '.join(not_numeric)}")
+    hint = ""
+    if decimal != "," and any(_as_numbers(frame[c], ",")[1] for c in not_numeric):
+        hint = "; if the file uses a decimal comma, give --decimal ','"
     if not numeric:
         raise CLIError(
             f"{name} has no numeric column to use"
-            + (f" (not numeric: {_short_list(not_numeric)})" if not_numeric else "")
+            + (f" (not numeric: {_short_list(not_numeric)}){hint}" if not_numeric else "")
         )
     if not_numeric:
         table.notes.append(
             f"excluded {len(not_numeric)} non-numeric column(s): {_short_list(not_numeric)}"
+            + hint
         )
+    if unnamed_index:
+        table.notes.append(
+            f"excluded the first column {INDEX_HEADER!r}: it has no header, as the row index "
+            "that DataFrame.to_csv writes (--index-col names an identifier column)"
+        )
+    if index_col is not None:
+        table.notes.append(f"excluded the index column {index_col!r}")
     if target is not None:
         table.notes.append(f"excluded the target column {target!r}")
 
@@ -254,10 +395,12 @@ def read_table(source, *, columns=None, target=None, dropna=False, max_rows=None
         if not dropna:
             raise CLIError(
                 f"{int(bad_rows.sum())} of {len(data)} rows have missing or infinite values "
-                f"(in {where}); drop them with --dropna or clean the table"
+                f"(in {where}){''.join('; ' + m for m in non_numeric)}; drop them with "
+                "--dropna or clean the table"
             )
         table.n_dropped = int(bad_rows.sum())
         data = data.loc[~bad_rows]
+        table.notes.extend(non_numeric)
         table.notes.append(
             f"dropped {table.n_dropped} row(s) with missing or infinite values (in {where})"
         )

@@ -3,20 +3,35 @@
 # Authors: The skvae developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import argparse
 import time
 
 import numpy as np
 from sklearn.preprocessing import StandardScaler
 
+from skvae.cli._data import check_max_rows, note, positive_int
+from skvae.cli._models import seed
+
 
 def add_parser(subparsers):
     parser = subparsers.add_parser(
-        "demo", help="fit BFVAE on simulated FA15 data and print the informative latents")
-    parser.add_argument("--preset", default="FA15", choices=["FA15", "FA24", "FA100"])
-    parser.add_argument("--n-samples", type=int, default=5000)
-    parser.add_argument("--n-components", type=int, default=10)
-    parser.add_argument("--max-iter", type=int, default=60)
-    parser.add_argument("--seed", type=int, default=0)
+        "demo", help="fit BFVAE on simulated FA15 data and print the informative latents",
+        description="Fit BFVAE on a simulated factor-analysis table (standardised) and print "
+                    "the KL of each latent: a quick check that an installation trains.")
+    parser.add_argument("--preset", default="FA15", choices=["FA15", "FA24", "FA100"],
+                        help="simulated table: 15, 24 or 100 features (default: FA15)")
+    parser.add_argument("--n-samples", type=check_max_rows, default=5000, metavar="N",
+                        help="rows of the simulated table (default: 5000)")
+    parser.add_argument("--n-components", type=positive_int, default=10, metavar="K",
+                        help="latent dimension (default: 10)")
+    parser.add_argument("--max-iter", type=positive_int, default=60, metavar="N",
+                        help="epochs (default: 60)")
+    parser.add_argument("--seed", type=seed, default=0,
+                        help="seed of the table and of the fit (default: 0)")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no notes (the results are still printed)")
+    parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="log progress details")
     parser.set_defaults(run=run)
 
 
@@ -27,6 +42,8 @@ def run(args):
     X, _, loadings = make_factor_analysis(args.n_samples, preset=args.preset,
                                           random_state=args.seed)
     X = StandardScaler().fit_transform(X)
+    note(args, f"fitting BFVAE on {args.preset} ({X.shape[0]} rows x {X.shape[1]} features, "
+               f"{args.max_iter} epochs)")
     start = time.perf_counter()
     model = BFVAE(n_components=args.n_components, max_iter=args.max_iter,
                   random_state=args.seed).fit(X)

@@ -21,6 +21,7 @@ class ArgumentParser(argparse.ArgumentParser):
 
 
 def build_parser():
+    from skvae import __version__
     from skvae.cli import _compare, _demo, _report, _tune
 
     parser = ArgumentParser(
@@ -28,6 +29,7 @@ def build_parser():
         description="Disentangling VAEs and label-free disentanglement evaluation.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    parser.add_argument("--version", action="version", version=f"skvae {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _report.add_parser(sub)
     _compare.add_parser(sub)

@@ -4,13 +4,15 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import argparse
+import codecs
 import contextlib
+import math
 import os
 import platform
 import shlex
 import sys
 
-from skvae.cli._data import check_max_rows, int_at_least, positive_int
+from skvae.cli._data import check_max_rows, int_at_least, positive_int, read_table
 from skvae.cli._main import CLIError
 
 #: VAE model name -> class name in :mod:`skvae`.
@@ -100,28 +102,70 @@ def resolve_n_jobs(n_jobs, n_fits, device):
 
 
 def float_list(value):
-    """argparse type: comma-separated floats."""
+    """argparse type: comma-separated finite floats >= 0, each listed once."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("empty list")
+    pieces = [v.strip() for v in value.split(",")]
+    if "" in pieces:
+        raise argparse.ArgumentTypeError(f"empty value in {value!r}")
     try:
-        values = [float(v) for v in value.split(",") if v.strip()]
+        values = [float(v) for v in pieces]
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"not a comma-separated list of numbers: {value!r}") from None
-    if not values:
-        raise argparse.ArgumentTypeError("empty list")
+    if not all(math.isfinite(v) for v in values):
+        raise argparse.ArgumentTypeError(f"must be finite: {value!r}")
     if any(v < 0 for v in values):
         raise argparse.ArgumentTypeError(f"must be non-negative: {value!r}")
+    twice = [v for i, v in enumerate(values) if v in values[:i]]
+    if twice:
+        raise argparse.ArgumentTypeError(f"lists {twice[0]:g} twice: {value!r}")
     return values
 
 
 def non_negative_float(value):
-    """argparse type: a float >= 0."""
+    """argparse type: a finite float >= 0."""
     try:
         number = float(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if not number >= 0:
+    if not math.isfinite(number):
+        raise argparse.ArgumentTypeError(f"must be finite, got {value}")
+    if number < 0:
         raise argparse.ArgumentTypeError(f"must be non-negative, got {value}")
     return number
+
+
+def separator(value):
+    """argparse type of ``--sep``: one character, or ``tab``."""
+    sep = "\t" if value in ("tab", "\\t") else value
+    if len(sep) != 1:
+        raise argparse.ArgumentTypeError(f"must be one character or tab, got {value!r}")
+    return sep
+
+
+def one_character(value):
+    """argparse type: a single character (``--decimal``)."""
+    if len(value) != 1:
+        raise argparse.ArgumentTypeError(f"must be one character, got {value!r}")
+    return value
+
+
+def encoding(value):
+    """argparse type of ``--encoding``: a codec Python knows."""
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        raise argparse.ArgumentTypeError(f"unknown encoding: {value!r}") from None
+    return value
+
+
+def token_list(value):
+    """argparse type of ``--na-values``: comma-separated values."""
+    tokens = [t.strip() for t in value.split(",") if t.strip()]
+    if not tokens:
+        raise argparse.ArgumentTypeError("empty list")
+    return tokens
 
 
 def add_data_options(parser, *, data_required):
@@ -140,10 +184,33 @@ def add_data_options(parser, *, data_required):
                        help="comma-separated columns to use (default: every numeric column)")
     group.add_argument("--target", metavar="COL",
                        help="a column to exclude, e.g. a label (bundled tables exclude theirs)")
+    group.add_argument("--index-col", metavar="COL",
+                       help="an identifier column to exclude (a first column without a "
+                            "header, the row index DataFrame.to_csv writes, is excluded "
+                            "anyway)")
     group.add_argument("--dropna", action="store_true",
                        help="drop rows with missing values instead of stopping with an error")
     group.add_argument("--max-rows", type=check_max_rows, metavar="N",
                        help="use at most N rows, drawn at random with --seed")
+    csv_files = parser.add_argument_group("CSV files")
+    csv_files.add_argument("--sep", type=separator, metavar="CHAR",
+                           help="column separator: one character, or tab (default: detected "
+                                "among ',' ';' tab '|'; tab for .tsv)")
+    csv_files.add_argument("--decimal", type=one_character, default=".", metavar="CHAR",
+                           help="decimal mark (default: .)")
+    csv_files.add_argument("--encoding", type=encoding, default="utf-8", metavar="NAME",
+                           help="text encoding, e.g. latin-1 (default: utf-8)")
+    csv_files.add_argument("--na-values", type=token_list, metavar="A,B,...",
+                           help="values read as missing, besides empty fields, NA, NaN, "
+                                "null...")
+
+
+def read_data(args):
+    """The table DATA, read and checked with the data options of ``args``."""
+    return read_table(args.data, columns=args.columns, target=args.target,
+                      index_col=args.index_col, dropna=args.dropna, max_rows=args.max_rows,
+                      seed=args.seed, sep=args.sep, decimal=args.decimal,
+                      encoding=args.encoding, na_values=args.na_values)
 
 
 def add_fit_options(parser, *, default_out):
@@ -214,6 +281,14 @@ def make_out_dir(path):
     except OSError as exc:
         raise CLIError(f"cannot create the output directory {path}: {exc.strerror}") from None
     return out
+
+
+def remove_outputs(out, names):
+    """Remove the files ``names`` (the files a command writes) from ``out``; nothing else."""
+    for name in names:
+        path = out / name
+        if path.is_file() or path.is_symlink():
+            path.unlink()
 
 
 def command_line(args):

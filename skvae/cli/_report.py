@@ -10,7 +10,7 @@ import time
 import numpy as np
 
 from skvae.cli import _html
-from skvae.cli._data import note, positive_int, read_table
+from skvae.cli._data import note, positive_int
 from skvae.cli._models import (
     HYPER_FLAGS,
     VAE_MODELS,
@@ -25,6 +25,8 @@ from skvae.cli._models import (
     make_vae,
     non_negative_float,
     progress,
+    read_data,
+    remove_outputs,
     resolve_n_jobs,
     versions,
     write_json,
@@ -32,6 +34,13 @@ from skvae.cli._models import (
 
 #: Rows used for the evaluation (as AlignedEnsemble's ``n_eval_samples``).
 N_EVAL_ROWS = 5000
+#: Every file a report may write; those in DIR are removed before a report is written,
+#: so that none is left over from an earlier report (e.g. stability.png after --runs 1).
+REPORT_FILES = (
+    "report.html", "summary.json", "latents.csv", "fvh_lt.csv", "dbsr_ls.csv",
+    "fvh_lt_std.csv", "dbsr_ls_std.csv", "dbsr_ls_selection_frequency.csv", "runs.csv",
+    "kl.png", "fvh_lt.png", "dbsr_ls.png", "traversals.png", "stability.png", "model.joblib",
+)
 
 DESCRIPTION = textwrap.fill(
     "Fit --runs VAEs on a standardised table, align their latents with GAS, find "
@@ -53,6 +62,8 @@ Files written into DIR:
   kl.png, fvh_lt.png, dbsr_ls.png, traversals.png, stability.png (--runs >= 2)
   model.joblib     the fitted Pipeline(StandardScaler, AlignedEnsemble or model):
                    joblib.load(path).transform(table) gives the aligned codes
+These files, when DIR holds them from an earlier report, are removed before the new
+report is written; other files in DIR are left alone.
 
 summary.json keys: command, versions, dataset, settings, timing, lsdi, lsdi_fvh_lt,
   lsdi_dbsr_ls (each {lsdi, exclusivity, balance}), n_informative, informative_latents,
@@ -134,8 +145,7 @@ def run(args):
     check_n_jobs(args.n_jobs)
     check_device(args.device)
     check_out_dir(args.out)
-    table = read_table(args.data, columns=args.columns, target=args.target,
-                       dropna=args.dropna, max_rows=args.max_rows, seed=args.seed)
+    table = read_data(args)
     out = make_out_dir(args.out)
     for message in table.notes:  # after every check: an error stays a single line
         note(args, message)
@@ -150,6 +160,7 @@ def run(args):
     fit_seconds = time.perf_counter() - tic
     result = _evaluate(args, pipe, table)
     figures = _figures(args, result)
+    remove_outputs(out, REPORT_FILES)
     files = _write(args, out, pipe, result, figures)
     total = time.perf_counter() - start
     summary = _summary(args, table, result, n_jobs=n_jobs, files=files,

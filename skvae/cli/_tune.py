@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from skvae.cli._data import note, positive_int, read_table
+from skvae.cli._data import note, positive_int
 from skvae.cli._main import CLIError
 from skvae.cli._models import (
     HYPER_FLAGS,
@@ -26,6 +26,7 @@ from skvae.cli._models import (
     make_out_dir,
     make_vae,
     progress,
+    read_data,
     resolve_n_jobs,
     versions,
     write_json,
@@ -155,8 +156,7 @@ def run(args):
     check_n_jobs(args.n_jobs)
     check_device(args.device)
     check_out_dir(args.out)
-    table = read_table(args.data, columns=args.columns, target=args.target,
-                       dropna=args.dropna, max_rows=args.max_rows, seed=args.seed)
+    table = read_data(args)
     out = make_out_dir(args.out)
     for message in table.notes:  # after every check: an error stays a single line
         note(args, message)
