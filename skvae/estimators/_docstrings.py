@@ -60,9 +60,9 @@ SHARED = """hidden_layer_sizes : tuple of int, default=(128, 64)
         Show a progress bar with the loss terms when positive.
     callbacks : list of skorch callbacks, default=None
         Extra skorch callbacks (e.g. ``Checkpoint``, ``LRScheduler``), run after the
-        built-in ones. Loss terms are recorded per epoch, not per batch. The ``batch``
-        passed to batch callbacks lives in a buffer reused by later batches: copy it
-        (``batch.clone()``) to keep it."""
+        built-in ones; ``fit`` runs copies of them (``callbacks_``). Loss terms are
+        recorded per epoch, not per batch. The ``batch`` passed to batch callbacks lives
+        in a buffer reused by later batches: copy it (``batch.clone()``) to keep it."""
 
 ATTRIBUTES = """Attributes
     ----------
