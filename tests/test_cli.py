@@ -248,6 +248,8 @@ ERRORS = [
     (["report", "{root}/nan.csv"], "2 of 100 rows have missing or infinite values (in b (2))"),
     (["report", "{root}/nan.csv", "--target", "zz"], "--target 'zz' is not a column"),
     (["report", "{root}/nan.csv", "--columns", "a,zz"], "--columns: zz not in nan.csv"),
+    (["report", "{root}/nan.csv", "--columns", "a,,b"], "--columns: empty name in 'a,,b'"),
+    (["report", "{root}/nan.csv", "--columns", "a,b,a"], "--columns lists a twice"),
     (["report", "--runs", "0"], "argument --runs: must be at least 1, got 0"),
     (["report", "--batch-size", "1"], "argument --batch-size: must be at least 2, got 1"),
     (["report", "--bogus"], "unrecognized arguments: --bogus"),

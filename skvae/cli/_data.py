@@ -239,7 +239,14 @@ def _non_numeric(column, tokens):
 
 
 def _split_names(text):
-    return [c.strip() for c in text.split(",") if c.strip()]
+    """The names of ``--columns``: comma-separated, each non-empty and listed once."""
+    names = [c.strip() for c in text.split(",")]
+    if "" in names:
+        raise CLIError(f"--columns: empty name in {text!r}")
+    twice = sorted({c for i, c in enumerate(names) if c in names[:i]})
+    if twice:
+        raise CLIError(f"--columns lists {', '.join(twice)} twice")
+    return names
 
 
 def read_table(source, *, columns=None, target=None, index_col=None, dropna=False,
