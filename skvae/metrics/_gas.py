@@ -197,8 +197,9 @@ def gas_align(codes, *, reference=0, informative=None, method="greedy"):
     ``method='hungarian'`` (``scipy.optimize.linear_sum_assignment``) maximises,
     in this order, the number of informative-informative pairs, the summed ``S_ab``
     of pairs with at least one informative latent, and the summed ``S_ab`` of the
-    other pairs (one weight matrix, ``S * (1 + T * [tier > 0]) + T**2 * [tier = 2]``
-    with ``T = K + 1``).
+    other pairs: one assignment of the pairs with an informative latent (weight
+    ``S_ab + (K + 1)**2`` for tier 2, ``S_ab`` for tier 1), then one of the latents left
+    over, which are non-informative in both runs.
 
     Parameters
     ----------
@@ -265,10 +266,17 @@ def gas_align(codes, *, reference=0, informative=None, method="greedy"):
         if method == "greedy":
             permutations[r] = _greedy(sim[r] + 2.0 * tier)
         else:
-            big = n_latents + 1.0  # exceeds any total of K similarities
-            weight = sim[r] * (1.0 + big * (tier > 0)) + big**2 * (tier == 2)
+            # Two assignments keep the order strict. First the pairs with an informative
+            # latent: one more informative pair outweighs any total of K similarities.
+            big = n_latents + 1.0
+            weight = np.where(tier > 0, sim[r] + big**2 * (tier == 2), 0.0)
             rows, cols = linear_sum_assignment(weight, maximize=True)
-            permutations[r, rows] = cols
+            kept = tier[rows, cols] > 0
+            permutations[r, rows[kept]] = cols[kept]
+            # Then the latents left over, non-informative in both runs, among themselves.
+            rows, cols = rows[~kept], cols[~kept]
+            sub_rows, sub_cols = linear_sum_assignment(sim[r][np.ix_(rows, cols)], maximize=True)
+            permutations[r, rows[sub_rows]] = cols[sub_cols]
     matched = np.take_along_axis(corr, permutations[:, :, None], axis=2)[:, :, 0]
     signs = np.where(matched < 0, -1.0, 1.0)
     correlations = np.abs(matched)
