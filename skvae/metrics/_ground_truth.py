@@ -111,7 +111,14 @@ _MAX_DISCRETE_LEVELS = 1000
 
 def _factor_labels(factors, n_bins, discrete_factors):
     if not discrete_factors:
-        return _histogram_discretize(factors, n_bins)
+        labels = _histogram_discretize(factors, n_bins)
+        # A factor with at most n_bins distinct values keeps them as its levels: equal-width
+        # bins would merge unevenly spaced levels (0, 1, 2 and 100 in two bins).
+        for j, column in enumerate(factors.T):
+            levels, inverse = np.unique(column, return_inverse=True)
+            if levels.size <= n_bins:
+                labels[:, j] = inverse
+        return labels
     labels = _encode_labels(factors)
     if labels.max() + 1 > _MAX_DISCRETE_LEVELS:
         raise ValueError(
