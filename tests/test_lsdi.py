@@ -186,3 +186,26 @@ def test_mixing_columns_lowers_the_index(case):
     assert np.all(np.diff(scores) < 0)
     assert scores[0] == pytest.approx(1.0)
     assert scores[-1] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_mixing_unequal_blocks_first_raises_the_index():
+    # Documented (doc/method.rst): blocks of 20 and 1 features, 15% of each column spread
+    # evenly. Every column becomes (0.925, 0.075) or (0.075, 0.925); the latents' shares
+    # u = (20 * 0.925 + 0.075, 20 * 0.075 + 0.925) / 21.
+    m = np.zeros((2, 21))
+    m[0, :20] = m[1, 20] = 1.0
+    mixed = 0.85 * m + 0.15 * 0.5
+    u = np.array([20 * 0.925 + 0.075, 20 * 0.075 + 0.925]) / 21
+
+    def entropy(q):
+        return -np.sum(q * np.log(q))
+
+    exclusivity = 1 - entropy(np.array([0.925, 0.075])) / np.log(2)
+    balance = np.exp(entropy(u)) - 1
+    clean, result = lsdi_components(m), lsdi_components(mixed)
+    assert clean.lsdi == pytest.approx(np.exp(entropy(np.array([20, 1]) / 21)) - 1)
+    assert result.exclusivity == pytest.approx(exclusivity)
+    assert result.balance == pytest.approx(balance)
+    assert result.lsdi == pytest.approx(exclusivity * balance)
+    assert clean.lsdi == pytest.approx(0.211, abs=1e-3)
+    assert result.lsdi == pytest.approx(0.265, abs=1e-3) and result.lsdi > clean.lsdi
