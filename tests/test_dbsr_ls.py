@@ -227,6 +227,17 @@ def test_chunked_grid_solves_like_one_batch(monkeypatch, recwarn):
     assert len(caught) == 1
 
 
+def test_warm_starts_come_from_the_grid_neighbour_of_an_earlier_chunk():
+    # 3 x 3 grid, row-major (lambda_b outer), chunks of 2 pairs: [0, 1] [2, 3] [4, 5] ...
+    lam_b = np.repeat([3.0, 2.0, 1.0], 3)
+    lam_s = np.tile([3.0, 2.0, 1.0], 3)
+    # pair 2 (first row) starts from pair 1 (same lambda_b, next larger lambda_s); the
+    # others from the pair above them (same lambda_s, next larger lambda_b)
+    np.testing.assert_array_equal(_dbsr_ls._warm_sources(lam_b, lam_s, 2),
+                                  [-1, -1, 1, 0, 1, 2, 3, 4, 5])
+    np.testing.assert_array_equal(_dbsr_ls._warm_sources(lam_b, lam_s, 9), np.full(9, -1))
+
+
 def test_prox_sums_long_and_short_rows_alike(monkeypatch):
     rng = np.random.RandomState(0)
     V = rng.standard_normal((4, 3, 200))
