@@ -153,21 +153,6 @@ def test_early_stopping(fa15):
         _tiny(VAE, early_stopping=True, validation_fraction=0.1).fit(X[:10])
 
 
-def test_user_callbacks_and_progress_bar(fa15, capsys):
-    class CountEpochs(Callback):
-        def initialize(self):
-            self.epochs = 0
-            return self
-
-        def on_epoch_end(self, net, **kwargs):
-            self.epochs += 1
-
-    counter = CountEpochs()
-    model = _tiny(VAE, max_iter=3, callbacks=[counter], verbose=1).fit(fa15[0][:200])
-    assert model.n_iter_ == 3
-    assert "VAE" in capsys.readouterr().err  # the tqdm bar is labelled with the class name
-
-
 class _CountEpochs(Callback):
     def initialize(self):
         self.epochs = 0
@@ -175,6 +160,12 @@ class _CountEpochs(Callback):
 
     def on_epoch_end(self, net, **kwargs):
         self.epochs += 1
+
+
+def test_user_callbacks_and_progress_bar(fa15, capsys):
+    model = _tiny(VAE, max_iter=3, callbacks=[_CountEpochs()], verbose=1).fit(fa15[0][:200])
+    assert model.n_iter_ == 3 and model.callbacks_[0].epochs == 3
+    assert "VAE" in capsys.readouterr().err  # the tqdm bar is labelled with the class name
 
 
 def test_fit_leaves_the_callbacks_parameter_untouched(fa15):
