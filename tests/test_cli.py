@@ -178,6 +178,28 @@ def test_compare(csv_path, tmp_path):
     assert html.count('src="data:image/png;base64,') == 1 and "<table>" in html
 
 
+def test_main_leaves_logging_and_the_pyplot_backend_alone(csv_path, tmp_path, monkeypatch):
+    """main may run in-process (a notebook): its logging setup and figures do not outlive it."""
+    import logging
+
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])  # pytest's own handlers make basicConfig a no-op
+    monkeypatch.setattr(root, "level", logging.ERROR)
+    backend = matplotlib.get_backend()
+    plt.switch_backend("pdf")
+    try:
+        status = main(["compare", str(csv_path), "--models", "pca,fa", "--verbose", *FAST,
+                       "--out", str(tmp_path)])
+        assert matplotlib.get_backend() == "pdf"
+    finally:
+        plt.switch_backend(backend)
+    assert status == 0 and (tmp_path / "compare.png").exists()
+    assert root.handlers == [] and root.level == logging.ERROR
+
+
 def test_tune(csv_path, tmp_path):
     status = main(["tune", str(csv_path), "--target", "label", "--model", "betavae",
                    "--beta", "1,4", "--cv", "2", *FAST, "--out", str(tmp_path)])
@@ -262,6 +284,7 @@ ERRORS = [
     (["report", "--beta", "-1"], "argument --beta: must be non-negative"),
     (["report", "--n-jobs", "0"], "--n-jobs must be a non-zero integer"),
     (["compare", "{root}/nan.csv", "--models", "vae,foo"], "--models: unknown foo"),
+    (["compare", "{root}/nan.csv", "--models", "vae,,pca"], "--models: empty value in 'vae,,pca'"),
     (["compare", "{root}/nan.csv", "--dropna", "--linear-components", "x"],
      "argument --linear-components: must be an integer or auto, got 'x'"),
     (["compare"], "the following arguments are required: DATA"),
@@ -309,6 +332,9 @@ ERRORS = [
     (["tune", "{root}/nan.csv", "--gamma", "1,5.0,5"],
      "argument --gamma: lists 5 twice: '1,5.0,5'"),
     (["tune", "{root}/nan.csv", "--gamma", "0,,5"], "argument --gamma: empty value in '0,,5'"),
+    (["report", "{root}/qmark.csv", "--na-values", "?,,NA"],
+     "argument --na-values: empty value in '?,,NA'"),
+    (["report", "{root}/qmark.csv", "--na-values", " "], "argument --na-values: empty list"),
     (["tune", "{root}/nan.csv", "--beta", "1,inf"], "argument --beta: must be finite: '1,inf'"),
     (["demo", "--n-samples", "10"], f"argument --n-samples: must be at least {MIN_ROWS}"),
 ]

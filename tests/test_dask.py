@@ -163,9 +163,10 @@ def test_dask_backend_warns_when_workers_oversubscribe(client):
     cores = client.run(lambda: len(os.sched_getaffinity(0)))
     client.run(torch.set_num_threads, max(cores.values()) + 1)
     try:
-        with pytest.warns(UserWarning, match="torch threads at once"):
+        with pytest.warns(UserWarning, match="torch threads at once") as caught:
             with dask_backend(client):
                 pass
+        assert caught[0].filename == __file__  # the with statement, not contextlib
     finally:
         client.run(torch.set_num_threads, 1)
     assert client.status == "running"  # a client passed in is left open

@@ -12,6 +12,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_digits
 
+from skvae.datasets import make_factor_analysis
 from skvae.datasets._images import (
     load_celeba,
     load_digits_images,
@@ -396,3 +397,31 @@ def test_load_celeba_errors(tmp_path, celeba_root):
         load_celeba(celeba_root, split="validation")
     with pytest.raises(ValueError, match="size"):
         load_celeba(celeba_root, size=0)
+
+
+# --------------------------------------------------------------------------------------
+# make_factor_analysis
+# --------------------------------------------------------------------------------------
+def test_make_factor_analysis_block_sizes():
+    _, _, loadings = make_factor_analysis(10, 5, 2, block_sizes=np.array([2, 3]),
+                                          random_state=0)
+    assert_array_equal((loadings != 0).sum(axis=1), [2, 3])
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        # a float or bool size was truncated to an int, silently (2.5 -> 2, True -> 1)
+        ({"block_sizes": [2.5, 3]}, "block_sizes must be a sequence of positive integers"),
+        ({"block_sizes": [True, 4]}, "block_sizes must be a sequence of positive integers"),
+        ({"block_sizes": ["2", "3"]}, "block_sizes must be a sequence of positive integers"),
+        ({"block_sizes": [1, 1]}, r"block_sizes must hold 2 positive sizes summing to 5"),
+        ({"loadings_range": (0.5,)}, r"loadings_range must be a pair \(low, high\) of numbers"),
+        ({"loadings_range": ("a", "b")}, r"loadings_range must be a pair \(low, high\)"),
+        ({"loadings_range": (0.9, 0.6)}, r"loadings_range must satisfy 0 < low <= high < 1"),
+        ({"n_factors": True}, "'n_factors' parameter"),  # was taken for 1 factor
+    ],
+)
+def test_make_factor_analysis_bad_parameters(params, match):
+    with pytest.raises(ValueError, match=match):
+        make_factor_analysis(**{"n_samples": 10, "n_features": 5, "n_factors": 2, **params})

@@ -149,6 +149,11 @@ def test_bad_input():
         gas_align(codes, informative=[np.ones(3, dtype=bool)])
     with pytest.raises(ValueError, match="NaN"):
         gas_align([codes[0], np.full_like(codes[1], np.nan)])
+    alignment = gas_align(codes)
+    # -1 aligned with the last run and 2 was numpy's IndexError
+    for run in [2, -1, True, 1.0]:
+        with pytest.raises(ValueError, match=r"run must be a run index in \[0, 2\)"):
+            alignment.align(codes[1], run)
 
 
 def test_aggregate_identical_aligned_matrices():

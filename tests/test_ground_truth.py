@@ -375,6 +375,52 @@ def test_udr_bad_input(udr_models):
         udr_score([z, copy], [np.ones(4)])
     with pytest.raises(ValueError, match="latents"):
         udr_score([z, copy], [np.ones(4), np.ones(3)])
+    # a NaN KL counted as uninformative, silently
+    with pytest.raises(ValueError, match=r"Input kl_list\[1\] contains NaN"):
+        udr_score([z, copy], [np.ones(4), np.r_[np.nan, np.ones(3)]])
+
+
+# Flags and numbers were used as they came: "no" is a true flag, a negative threshold keeps
+# every latent, a mask of the wrong length passed as discrete_factors (truthy).
+@pytest.mark.parametrize(
+    "metric, params, match",
+    [
+        (mig_score, {"discrete_factors": "no"}, "'discrete_factors' parameter of mig_score"),
+        (mutual_info_matrix, {"discrete_factors": [True]}, "'discrete_factors' parameter"),
+        (modularity_score, {"discrete_factors": 1}, "'discrete_factors' parameter"),
+        (sap_score, {"continuous_factors": "no"}, "'continuous_factors' parameter"),
+        (sap_score_matrix, {"test_size": 1.5}, "'test_size' parameter"),
+        (dci_scores, {"estimator": "lasso"}, "'estimator' parameter of dci_scores"),
+        (dci_importance, {"test_size": True}, "'test_size' parameter"),
+        (lambda z, f, **p: udr_score([z, f], **p), {"kl_threshold": -1.0},
+         "'kl_threshold' parameter"),
+        (lambda z, f, **p: udr_score([z, f], **p), {"filter_low_kl": "no"},
+         "'filter_low_kl' parameter"),
+        (lambda z, f, **p: udr_score([z, f], **p), {"alpha": True}, "'alpha' parameter"),
+        (lambda z, f, **p: gaussian_wasserstein_correlation(z, **p), {"normalize": "yes"},
+         "'normalize' parameter"),
+    ],
+)
+def test_ground_truth_metrics_check_their_parameters(metric, params, match):
+    rng = np.random.RandomState(0)
+    codes, factors = rng.normal(size=(60, 2)), rng.uniform(size=(60, 2))
+    with pytest.raises(ValueError, match=match):
+        metric(codes, factors, **params)
+
+
+def test_ground_truth_metrics_name_sparse_and_complex_input():
+    import scipy.sparse as sp
+
+    codes = np.random.RandomState(0).normal(size=(30, 2))
+    # a sparse factor matrix was "setting an array element with a sequence"
+    with pytest.raises(TypeError, match="Sparse data was passed for factors"):
+        mig_score(codes, sp.csr_matrix(codes))
+    with pytest.raises(TypeError, match="Sparse data was passed for similarity"):
+        udr_relative_strength(sp.csr_matrix(np.eye(2)))
+    # complex similarities lost their imaginary part with a ComplexWarning
+    with pytest.raises(ValueError, match="Complex data not supported"):
+        udr_relative_strength(np.eye(2) + 1j)
+    assert udr_relative_strength(np.zeros((0, 3))) == 0.0
 
 
 # --------------------------------------------------------------------------------------

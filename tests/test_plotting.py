@@ -316,6 +316,9 @@ def test_plot_traversal_images_rgb():
         (np.ones((2, 3, 16)), (5, 5), ["a", "b"], "image_shape"),
         (np.ones((2, 3, 32)), (2, 4, 4), ["a", "b"], "channels"),
         (np.ones((2, 3, 16)), (4, 4), ["a"], "latent_labels"),
+        # numpy's reshape errors before ("can only specify one unknown dimension")
+        (np.ones((2, 3, 16)), (-4, -4), ["a", "b"], "image_shape must be a sequence of pos"),
+        (np.ones((2, 3, 16)), "ab", ["a", "b"], "image_shape must be a sequence of pos"),
     ],
 )
 def test_plot_traversal_images_bad_input(curves, shape, labels, match):

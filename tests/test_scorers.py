@@ -136,6 +136,9 @@ def test_make_scorer_bad_arguments():
         make_disentanglement_scorer("mig")
     with pytest.raises(ValueError, match="unique"):
         make_disentanglement_scorer(["lsdi", "lsdi"])
+    for metric in [None, 3, []]:  # None and 3 were a TypeError from list()
+        with pytest.raises(ValueError, match="metric must be a metric name or a non-empty"):
+            make_disentanglement_scorer(metric)
     with pytest.raises(TypeError, match="Unknown parameter"):
         make_disentanglement_scorer("lsdi", n_anchors=10)
     W = _blocks(2, 3)

@@ -99,13 +99,15 @@ def add_parser(subparsers):
 
 
 def parse_models(text):
-    names = [m.strip().lower() for m in text.split(",") if m.strip()]
+    names = [m.strip().lower() for m in text.split(",")]
+    if not any(names):
+        raise CLIError("--models is empty")
+    if "" in names:
+        raise CLIError(f"--models: empty value in {text!r}")
     known = list(VAE_MODELS) + list(LINEAR_MODELS)
     unknown = [m for m in names if m not in known]
     if unknown:
         raise CLIError(f"--models: unknown {', '.join(unknown)}; choose from {', '.join(known)}")
-    if not names:
-        raise CLIError("--models is empty")
     if len(set(names)) != len(names):
         raise CLIError("--models lists a model twice")
     return names
@@ -278,14 +280,12 @@ def run(args):
 def _figure(frame):
     import io
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # not pyplot: the caller's backend is left alone
 
     from skvae.plotting import plot_lsdi_tradeoff
 
-    fig, ax = plt.subplots(figsize=(6.5, 4.5), layout="constrained")
+    fig = Figure(figsize=(6.5, 4.5), layout="constrained")
+    ax = fig.subplots()
     plot_lsdi_tradeoff(frame, x="reconstruction_error", y="lsdi", label="model", ax=ax)
     ax.set_xlabel("held-out reconstruction error (MSE, standardised)")
     ax.set_ylabel("LSDI")
@@ -293,7 +293,6 @@ def _figure(frame):
     ax.set_title("Disentanglement against reconstruction")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100)
-    plt.close(fig)
     return buf.getvalue()
 
 

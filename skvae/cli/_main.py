@@ -68,6 +68,10 @@ def main(argv=None):
     except SystemExit as exc:  # --help (0) or a usage error (2, already printed)
         return exc.code if isinstance(exc.code, int) else 2
     args.argv = list(sys.argv[1:] if argv is None else argv)
+    # The logging set up for the command is undone when main returns (it may be called
+    # in-process, e.g. from tests or a notebook).
+    root = logging.getLogger()
+    saved_handlers, saved_level = list(root.handlers), root.level
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(message)s")
     try:
@@ -78,4 +82,9 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"skvae {args.command}: interrupted", file=sys.stderr)
         return 130
+    finally:
+        for handler in [h for h in root.handlers if h not in saved_handlers]:
+            root.removeHandler(handler)
+            handler.close()
+        root.setLevel(saved_level)
     return 0

@@ -161,10 +161,12 @@ def encoding(value):
 
 
 def token_list(value):
-    """argparse type of ``--na-values``: comma-separated values."""
-    tokens = [t.strip() for t in value.split(",") if t.strip()]
-    if not tokens:
+    """argparse type of ``--na-values``: comma-separated values, each non-empty."""
+    if not value.strip():
         raise argparse.ArgumentTypeError("empty list")
+    tokens = [t.strip() for t in value.split(",")]
+    if "" in tokens:
+        raise argparse.ArgumentTypeError(f"empty value in {value!r}")
     return tokens
 
 

@@ -236,24 +236,22 @@ def _png(fig):
 
 
 def _figures(args, r):
-    """name -> PNG bytes."""
-    import matplotlib
+    """name -> PNG bytes, drawn on bare Figures: the caller's pyplot backend is left alone."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from skvae.plotting import plot_heatmap, plot_kl, plot_traversals
+    from skvae.plotting import plot_heatmap, plot_kl
+    from skvae.plotting._traversals import _traversals_figure
 
     k, p = len(r.latent_names), len(r.feature_names)
     runs = f"mean over {len(r.runs)} aligned runs" if r.ensemble else "single run"
     pngs = {}
 
-    fig, ax = plt.subplots(figsize=(max(5.5, 0.55 * k + 2.5), 3.8), layout="constrained")
+    fig = Figure(figsize=(max(5.5, 0.55 * k + 2.5), 3.8), layout="constrained")
+    ax = fig.subplots()
     plot_kl(r.kl, threshold=r.threshold, labels=r.latent_names, ax=ax,
             title=f"KL per latent ({runs})")
     ax.tick_params(axis="x", labelrotation=45)
     pngs["kl"] = _png(fig)
-    plt.close(fig)
 
     width = min(16.0, max(6.0, 0.55 * p + 3.5))
     height = min(14.0, max(3.5, 0.38 * k + 2.2))
@@ -261,27 +259,28 @@ def _figures(args, r):
         ("fvh_lt", r.fvh_mean, f"FVH-LT V ({runs})", "variance over traversal"),
         ("dbsr_ls", r.dbsr_mean, f"DBSR-LS Theta^2 ({runs})", "variance explained"),
     ]:
-        fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
+        fig = Figure(figsize=(width, height), layout="constrained")
+        ax = fig.subplots()
         plot_heatmap(matrix, row_labels=_row_labels(r), col_labels=r.feature_names, ax=ax,
                      title=title + "  (* informative)", colorbar_label=label)
         pngs[key] = _png(fig)
-        plt.close(fig)
 
     t = r.traversal
     shown = r.traversal_latents
-    fig = plot_traversals(t.grid[shown], t.curves[shown],
-                          latent_labels=[r.latent_names[i] for i in shown],
-                          feature_labels=r.feature_names, max_features=min(5, p))
+    fig = _traversals_figure(Figure, t.grid[shown], t.curves[shown],
+                             latent_labels=[r.latent_names[i] for i in shown],
+                             feature_labels=r.feature_names, latents=None, features=None,
+                             max_features=min(5, p))
     for ax in fig.axes:
         if ax.get_ylabel():
             ax.set_ylabel("decoded mean (SD units)")
     fig.suptitle("Latent traversals of the reference run")
     pngs["traversals"] = _png(fig)
-    plt.close(fig)
 
     if r.ensemble:
         ev = r.evaluation
-        fig, ax = plt.subplots(figsize=(max(5.5, 0.55 * k + 2.5), 3.6), layout="constrained")
+        fig = Figure(figsize=(max(5.5, 0.55 * k + 2.5), 3.6), layout="constrained")
+        ax = fig.subplots()
         position = np.arange(k)
         colors = np.where(r.informative, "tab:blue", "lightgray")
         ax.bar(position, ev.stability, color=colors, edgecolor="black")
@@ -290,7 +289,6 @@ def _figures(args, r):
         ax.set_ylabel("mean matched |corr|")
         ax.set_title(f"GAS stability over {len(r.runs)} runs (blue: informative)")
         pngs["stability"] = _png(fig)
-        plt.close(fig)
     return pngs
 
 

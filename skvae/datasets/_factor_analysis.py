@@ -8,6 +8,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils import check_random_state
 
+from skvae._base import _check_positive_integers
 from skvae.utils._sklearn_compat import Interval, StrOptions, validate_params
 
 #: Presets of method.md section 7: (n_features, n_factors).
@@ -127,12 +128,18 @@ def make_factor_analysis(
         raise ValueError("Give n_features and n_factors, or a preset ('FA15', 'FA24', 'FA100').")
     if n_factors > n_features:
         raise ValueError(f"n_factors={n_factors} exceeds n_features={n_features}.")
-    low, high = loadings_range
+    try:
+        low, high = (float(v) for v in loadings_range)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"loadings_range must be a pair (low, high) of numbers, got {loadings_range!r}."
+        ) from None
     if not 0 < low <= high < 1:
         raise ValueError(f"loadings_range must satisfy 0 < low <= high < 1, got {loadings_range}.")
     if block_sizes is None:
         block_sizes = np.full(n_factors, n_features // n_factors)
         block_sizes[: n_features % n_factors] += 1
+    _check_positive_integers("block_sizes", block_sizes)  # no silent truncation of 2.5
     block_sizes = np.asarray(block_sizes, dtype=int)
     bad_blocks = block_sizes.shape != (n_factors,) or (block_sizes < 1).any()
     if bad_blocks or block_sizes.sum() != n_features:

@@ -171,7 +171,9 @@ class AlignedEnsemble(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         "method": [StrOptions({"greedy", "hungarian"})],
         "threshold": [Interval(Real, 0, None, closed="left")],
         "n_eval_samples": [Interval(Integral, _MIN_EVAL_ROWS, None, closed="left")],
-        "n_jobs": [Integral, None],
+        # joblib: -1 all processors, -2 all but one...; 0 means nothing
+        "n_jobs": [Interval(Integral, None, -1, closed="right"),
+                   Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
     }
 

@@ -68,6 +68,9 @@ class GASAlignment:
         aligned : ndarray of shape (n_samples, n_latents)
             ``codes[:, permutations[run]] * signs[run]``.
         """
+        n_runs = self.permutations.shape[0]
+        if not isinstance(run, Integral) or isinstance(run, bool) or not 0 <= run < n_runs:
+            raise ValueError(f"run must be a run index in [0, {n_runs}), got {run!r}.")
         codes = check_array(codes, input_name="codes", dtype=np.float64)
         self._check_width(codes.shape[1], "codes")
         return codes[:, self.permutations[run]] * self.signs[run]

@@ -18,6 +18,8 @@ from sklearn.svm import LinearSVC
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_consistent_length
 
+from skvae.utils._sklearn_compat import HasMethods, Interval, StrOptions, validate_params
+
 __all__ = [
     "dci_completeness",
     "dci_disentanglement",
@@ -46,7 +48,7 @@ __all__ = [
 def _check_codes_factors(codes, factors):
     """Validate codes (n, K) and factors (n, L); a 1-D factor array is one factor."""
     codes = check_array(codes, dtype=np.float64, input_name="codes")
-    factors = np.asarray(factors)
+    factors = check_array(factors, dtype=np.float64, input_name="factors", ensure_2d=False)
     if factors.ndim == 1:
         factors = factors[:, None]
     factors = check_array(factors, dtype=np.float64, input_name="factors")
@@ -136,6 +138,16 @@ def _top_two_gap(matrix):
     return ordered[-1] - ordered[-2]
 
 
+#: Constraints shared by the metrics that take them (scikit-learn parameter validation).
+_BINNED = {"discrete_factors": ["boolean"]}
+_SPLIT = {
+    # a fraction of the rows, or a number of rows (as train_test_split)
+    "test_size": [Interval(numbers.Real, 0, 1, closed="neither"),
+                  Interval(numbers.Integral, 1, None, closed="left")],
+    "random_state": ["random_state"],
+}
+
+
 def _check_n_bins(n_bins):
     if not isinstance(n_bins, numbers.Integral) or n_bins < 2:
         raise ValueError(f"n_bins must be an integer >= 2, got {n_bins!r}.")
@@ -144,6 +156,7 @@ def _check_n_bins(n_bins):
 # --------------------------------------------------------------------------------------
 # MIG and modularity
 # --------------------------------------------------------------------------------------
+@validate_params(_BINNED, prefer_skip_nested_validation=True)
 def mutual_info_matrix(codes, factors, *, n_bins=20, discrete_factors=False):
     """Discrete mutual information between every latent and every factor.
 
@@ -187,6 +200,7 @@ def mutual_info_matrix(codes, factors, *, n_bins=20, discrete_factors=False):
     return mi, entropy
 
 
+@validate_params(_BINNED, prefer_skip_nested_validation=True)
 def mig_score(codes, factors, *, n_bins=20, discrete_factors=False):
     """Mutual information gap (MIG) of latent codes against known factors.
 
@@ -266,6 +280,7 @@ def modularity(mutual_info):
     return float(np.mean(np.where(top > 0, 1.0 - delta, 0.0)))
 
 
+@validate_params(_BINNED, prefer_skip_nested_validation=True)
 def modularity_score(codes, factors, *, n_bins=20, discrete_factors=False):
     """Modularity of latent codes against known factors.
 
@@ -386,6 +401,10 @@ def _importance_of(model):
     )
 
 
+@validate_params(
+    {"estimator": [HasMethods(["fit"]), None], **_BINNED, **_SPLIT},
+    prefer_skip_nested_validation=True,
+)
 def dci_importance(
     codes, factors, *, estimator=None, discrete_factors=False, test_size=1 / 3, random_state=None
 ):
@@ -449,6 +468,10 @@ def dci_importance(
     return np.column_stack(importance), np.asarray(informativeness)
 
 
+@validate_params(
+    {"estimator": [HasMethods(["fit"]), None], **_BINNED, **_SPLIT},
+    prefer_skip_nested_validation=True,
+)
 def dci_scores(
     codes, factors, *, estimator=None, discrete_factors=False, test_size=1 / 3, random_state=None
 ):
@@ -514,6 +537,8 @@ def dci_scores(
 # --------------------------------------------------------------------------------------
 # SAP
 # --------------------------------------------------------------------------------------
+@validate_params({"continuous_factors": ["boolean"], **_SPLIT},
+                 prefer_skip_nested_validation=True)
 def sap_score_matrix(
     codes, factors, *, continuous_factors=True, test_size=1 / 3, random_state=None
 ):
@@ -569,6 +594,8 @@ def sap_score_matrix(
     return score
 
 
+@validate_params({"continuous_factors": ["boolean"], **_SPLIT},
+                 prefer_skip_nested_validation=True)
 def sap_score(codes, factors, *, continuous_factors=True, test_size=1 / 3, random_state=None):
     """Separated attribute predictability (SAP, Kumar et al. 2018).
 
@@ -635,7 +662,8 @@ def udr_relative_strength(similarity):
     >>> round(udr_relative_strength([[0.9, 0.1], [0.2, 0.8]]), 6)
     0.724369
     """
-    r = np.asarray(similarity, dtype=np.float64)
+    r = check_array(similarity, dtype=np.float64, input_name="similarity", ensure_2d=False,
+                    allow_nd=True, ensure_min_samples=0, ensure_min_features=0)
     if r.ndim != 2:
         raise ValueError(f"similarity must be a 2-D matrix, got shape {r.shape}.")
     if r.size == 0:
@@ -662,6 +690,18 @@ def _spearman_matrix(a, b):
     return np.abs(np.nan_to_num(corr, nan=0.0))
 
 
+@validate_params(
+    {
+        "codes_list": ["array-like"],
+        "kl_list": ["array-like", None],
+        "method": [StrOptions({"lasso", "spearman"})],
+        "kl_threshold": [Interval(numbers.Real, 0, None, closed="left")],
+        "filter_low_kl": ["boolean"],
+        "alpha": [Interval(numbers.Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def udr_score(
     codes_list,
     kl_list=None,
@@ -724,8 +764,6 @@ def udr_score(
     >>> np.round(scores, 3).tolist()  # Lasso shrinks each matched coefficient to 0.9
     [0.9, 0.9, 0.9]
     """
-    if method not in ("lasso", "spearman"):
-        raise ValueError(f"method must be 'lasso' or 'spearman', got {method!r}.")
     if len(codes_list) < 2:
         raise ValueError(f"udr_score needs at least 2 models, got {len(codes_list)}.")
     reps = [check_array(c, dtype=np.float64, input_name="codes") for c in codes_list]
@@ -735,7 +773,8 @@ def udr_score(
     else:
         if len(kl_list) != len(reps):
             raise ValueError(f"kl_list has {len(kl_list)} entries for {len(reps)} models.")
-        kls = [np.asarray(kl, dtype=np.float64).ravel() for kl in kl_list]
+        kls = [check_array(kl, dtype=np.float64, ensure_2d=False, input_name=f"kl_list[{i}]")
+               .ravel() for i, kl in enumerate(kl_list)]
         for i, (kl, r) in enumerate(zip(kls, reps)):
             if kl.shape[0] != r.shape[1]:
                 raise ValueError(
@@ -802,6 +841,7 @@ def gaussian_total_correlation(codes):
     return float(0.5 * (np.sum(np.log(np.diag(cov))) - logdet))
 
 
+@validate_params({"normalize": ["boolean"]}, prefer_skip_nested_validation=True)
 def gaussian_wasserstein_correlation(codes, normalize=False):
     """Wasserstein correlation of a Gaussian with the covariance of the codes.
 
@@ -848,6 +888,7 @@ def gaussian_wasserstein_correlation(codes, normalize=False):
 # --------------------------------------------------------------------------------------
 # FDR of informative latents (method.md section 2)
 # --------------------------------------------------------------------------------------
+@validate_params({"return_assignment": ["boolean"]}, prefer_skip_nested_validation=True)
 def informative_fdr(importance, informative, feature_blocks, *, return_assignment=False):
     """False discovery rate of informative latents on data with known factor blocks.
 

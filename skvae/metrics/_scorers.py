@@ -73,7 +73,10 @@ class DisentanglementScorer:
     """
 
     def __init__(self, metric="lsdi", **params):
-        metrics = [metric] if isinstance(metric, str) else list(metric)
+        try:
+            metrics = [metric] if isinstance(metric, str) else list(metric)
+        except TypeError:  # None, a number: not a name nor a list of names
+            metrics = []
         if not metrics or not all(isinstance(m, str) for m in metrics):
             raise ValueError(
                 f"metric must be a metric name or a non-empty list of names, got {metric!r}."

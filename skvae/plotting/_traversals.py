@@ -5,6 +5,7 @@
 
 import numpy as np
 
+from skvae._base import _check_positive_integers
 from skvae.plotting._heatmap import _check_labels, _pyplot
 
 
@@ -83,6 +84,18 @@ def plot_traversals(
     ['z0', 'z1']
     """
     plt = _pyplot("plot_traversals")
+    return _traversals_figure(
+        plt.figure, grid, curves, latent_labels=latent_labels, feature_labels=feature_labels,
+        latents=latents, features=features, max_features=max_features,
+    )
+
+
+def _traversals_figure(new_figure, grid, curves, *, latent_labels, feature_labels, latents,
+                       features, max_features):
+    """:func:`plot_traversals` on the figure ``new_figure(figsize=..., layout=...)`` makes.
+
+    ``matplotlib.figure.Figure`` draws without pyplot, whatever the caller's backend.
+    """
     curves = _check_curves(curves)
     n_latents, n_grid, n_features = curves.shape
     grid = np.asarray(grid, dtype=np.float64)
@@ -100,14 +113,8 @@ def plot_traversals(
     n_panels = len(rows)
     n_cols = min(4, n_panels)
     n_rows = -(-n_panels // n_cols)
-    fig, axes = plt.subplots(
-        n_rows,
-        n_cols,
-        figsize=(3.6 * n_cols, 2.8 * n_rows),
-        squeeze=False,
-        layout="constrained",
-    )
-    axes = axes.ravel()
+    fig = new_figure(figsize=(3.6 * n_cols, 2.8 * n_rows), layout="constrained")
+    axes = fig.subplots(n_rows, n_cols, squeeze=False).ravel()
     for ax in axes[n_panels:]:
         fig.delaxes(ax)
     for panel, (ax, k) in enumerate(zip(axes, rows)):
@@ -160,6 +167,7 @@ def plot_traversal_images(curves, image_shape, *, latent_labels, latents=None):
     plt = _pyplot("plot_traversal_images")
     curves = _check_curves(curves)
     n_latents, n_grid, n_pixels = curves.shape
+    _check_positive_integers("image_shape", image_shape)
     shape = tuple(int(s) for s in image_shape)
     if len(shape) not in (2, 3) or np.prod(shape) != n_pixels:
         raise ValueError(

@@ -81,7 +81,7 @@ def _check_oversubscription(client):
                 "Start the workers with a nanny (the default, which sets OMP_NUM_THREADS=1) "
                 "or set OMP_NUM_THREADS=1 in the workers' environment.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,  # the caller's with statement, past contextlib
             )
     return dict(load), cores
 

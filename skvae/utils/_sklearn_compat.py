@@ -7,10 +7,10 @@ from sklearn.base import _fit_context
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import (
     HasMethods,
-    Interval,
     StrOptions,
     validate_params,
 )
+from sklearn.utils._param_validation import Interval as _Interval
 from sklearn.utils.validation import validate_data
 
 __all__ = [
@@ -22,3 +22,14 @@ __all__ = [
     "validate_data",
     "validate_params",
 ]
+
+
+class Interval(_Interval):
+    """scikit-learn's ``Interval`` constraint, rejecting booleans.
+
+    ``True`` is an ``int`` to Python, so scikit-learn's constraint takes it for 1 (one
+    latent, a learning rate of 1.0); a bool where a number is expected is a mistake.
+    """
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, bool) and super().is_satisfied_by(val)
