@@ -10,6 +10,7 @@ Run:  python -m benchmarks.fa15_signature
 # Authors: The skvae developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import argparse
 import time
 
 import numpy as np
@@ -23,7 +24,9 @@ from skvae.metrics import evaluate
 from tests.test_slow_fa15 import _Rotated
 
 
-def main():
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.parse_args(argv)  # no options: --help only
     X, _, _ = make_factor_analysis(10_000, preset="FA15", random_state=0)
     X = StandardScaler().fit_transform(X)
     start = time.perf_counter()

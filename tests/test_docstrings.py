@@ -11,9 +11,11 @@ import pytest
 
 numpydoc_validate = pytest.importorskip("numpydoc.validate")
 
-#: Modules whose ``__all__`` is the public API checked here.
+#: Modules whose ``__all__`` is the public API checked here (for the torch modules of
+#: skvae.models, the methods they define, such as ``forward``).
 PUBLIC_MODULES = [
     "skvae", "skvae.estimators", "skvae.metrics", "skvae.datasets", "skvae.plotting",
+    "skvae.models", "skvae.losses", "skvae.utils",
 ]
 
 #: The numpydoc checks enforced (numpydoc.validate.ERROR_MSGS has the full list).
@@ -71,6 +73,12 @@ def test_public_objects_found():
     assert "skvae.BFVAE" in PUBLIC_OBJECTS
     assert "skvae.BFVAE.fit" in PUBLIC_OBJECTS  # inherited from the private base class
     assert "skvae.metrics.fvh_lt" in PUBLIC_OBJECTS
+    assert "skvae.losses.capacity_at" in PUBLIC_OBJECTS
+    assert "skvae.losses.Objective.terms" in PUBLIC_OBJECTS
+    assert "skvae.models.VAEModule.forward" in PUBLIC_OBJECTS
+    assert "skvae.utils.dask_backend" in PUBLIC_OBJECTS
+    assert not any(path.endswith((".zero_grad", ".__call__")) for path in PUBLIC_OBJECTS
+                   if path.startswith("skvae.models."))  # torch's own methods
     assert not any(path.endswith(".get_params") for path in PUBLIC_OBJECTS)
 
 

@@ -228,8 +228,25 @@ def test_objective_terms_combine_as_documented():
     assert terms["tc"].item() != 0 and terms["dip"].item() > 0
 
 
+def test_losses_reject_what_they_cannot_compute():
+    # an unknown name was once taken silently for the other option
+    for params in (dict(likelihood="bernouli"), dict(tc_estimator="MSS"), dict(dip_type="2")):
+        with pytest.raises(ValueError, match=next(iter(params))):
+            Objective(**params)
+    mu = torch.randn(8, 3)
+    with pytest.raises(ValueError, match="dip_type must be 'i' or 'ii'; got 'I'"):
+        dip_penalty(mu, mu, 1.0, 1.0, "I")
+    # too small a data set for the batch gave NaN weights: 1/N - ... < 0 under the log
+    with pytest.raises(ValueError, match="dataset_size >= batch_size - 1; got batch_size=8 "
+                                         "and dataset_size=6"):
+        mss_total_correlation(mu, mu, mu, 6)
+    with pytest.raises(ValueError, match="batch_size >= 2"):
+        mss_total_correlation(mu[:1], mu[:1], mu[:1], 10)
+    assert torch.isfinite(mss_total_correlation(mu, mu, mu, 7))
+
+
 @pytest.mark.parametrize("params", [
-    dict(gamma=2.0, capacity=3.0, lambda_od=1.0, lambda_d=1.0),
+    dict(gamma=2.0, capacity=3.0, lambda_od=1.0, lambda_d=1.0, dataset_size=100),
     dict(gamma=1.0, tc_estimator="discriminator"),
     dict(likelihood="bernoulli"),
 ])

@@ -93,19 +93,41 @@ def mss_total_correlation(z, mu, logvar, dataset_size):
     z, mu, logvar : Tensor of shape (batch_size, K)
         Samples and the Gaussian posterior parameters they were drawn from.
     dataset_size : int
-        Size of the data set the minibatch was drawn from.
+        Size of the data set the minibatch was drawn from, at least ``batch_size - 1``.
+        ``batch_size`` must be at least 2.
 
     Returns
     -------
-    Tensor (scalar)
+    tc : Tensor (scalar)
+        The estimate averaged over the minibatch, in nats. It can be negative.
     """
     batch_size = z.shape[0]
+    if batch_size < 2 or dataset_size < batch_size - 1:
+        raise ValueError(
+            "The minibatch-stratified total correlation needs batch_size >= 2 and "
+            f"dataset_size >= batch_size - 1; got batch_size={batch_size} and "
+            f"dataset_size={dataset_size}."
+        )
     log_w = _log_importance_weights(batch_size, dataset_size, z.device, z.dtype)
     return _MSSTotalCorrelation.apply(z, mu, logvar, log_w) / batch_size
 
 
 def permute_dims(z, generator=None):
-    """Shuffle each latent independently across the batch: samples of prod_k q(z_k)."""
+    """Shuffle each latent independently across the batch: samples of prod_k q(z_k).
+
+    Parameters
+    ----------
+    z : Tensor of shape (batch_size, n_components)
+        Samples of q(z).
+    generator : torch.Generator, default=None
+        Source of the permutations, on the device of ``z``; None uses torch's global
+        generator.
+
+    Returns
+    -------
+    z_permuted : Tensor of shape (batch_size, n_components)
+        Each column of ``z`` permuted independently.
+    """
     batch_size, n_components = z.shape
     keys = torch.rand(batch_size, n_components, generator=generator, device=z.device)
     return torch.gather(z, 0, keys.argsort(dim=0))

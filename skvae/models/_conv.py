@@ -20,6 +20,10 @@ def _conv_sizes(height, width):
 class ConvEncoder(nn.Module):
     """Stride-2 convolutions (32 channels, kernel 4) then MLP layers to (mu, logvar).
 
+    Convolutions (padding 1, ReLU after each) halve the image until both sides are at most
+    4 pixels; each side must keep at least 2 pixels until then (the estimators check this,
+    here the first too-thin convolution raises).
+
     Parameters
     ----------
     input_shape : tuple of int
@@ -49,6 +53,20 @@ class ConvEncoder(nn.Module):
         self.dense = nn.Sequential(*dense)
 
     def forward(self, x):
+        """Encode images into the parameters of the Gaussian posterior.
+
+        Parameters
+        ----------
+        x : Tensor of shape (n_samples, channels * height * width)
+            Images, flat or already of shape ``(n_samples, *input_shape)``.
+
+        Returns
+        -------
+        mu : Tensor of shape (n_samples, n_components)
+            Posterior means.
+        logvar : Tensor of shape (n_samples, n_components)
+            Posterior log-variances.
+        """
         h = self.convs(x.view(-1, *self.input_shape))
         mu, logvar = self.dense(h.flatten(1)).chunk(2, dim=-1)
         return mu, logvar
@@ -56,6 +74,10 @@ class ConvEncoder(nn.Module):
 
 class ConvDecoder(nn.Module):
     """Mirror of :class:`ConvEncoder` with transposed convolutions; returns flat outputs.
+
+    MLP layers (ReLU after each) map ``z`` to the smallest feature map, which transposed
+    convolutions (kernel 4, stride 2, padding 1, ReLU between them) bring back to the
+    encoder's sizes. The last layer has no activation.
 
     Parameters
     ----------
@@ -90,6 +112,19 @@ class ConvDecoder(nn.Module):
         self.act = nn.ReLU()
 
     def forward(self, z):
+        """Decode latent codes into flat images.
+
+        Parameters
+        ----------
+        z : Tensor of shape (n_samples, n_components)
+            Latent codes.
+
+        Returns
+        -------
+        x_params : Tensor of shape (n_samples, channels * height * width)
+            Parameters of p(x|z) (Gaussian means or Bernoulli logits), flattened in
+            ``(channels, height, width)`` order.
+        """
         h = self.dense(z).view(-1, self.channels, *self.sizes[-1])
         targets = self.sizes[-2::-1]
         for i, (deconv, size) in enumerate(zip(self.deconvs, targets)):

@@ -19,6 +19,9 @@ def _mlp(sizes):
 class MLPEncoder(nn.Module):
     """Map ``x`` to the mean and log-variance of a diagonal Gaussian posterior.
 
+    Linear layers with ReLU between them; the last one outputs ``2 * n_components`` values,
+    split into ``mu`` and ``logvar``.
+
     Parameters
     ----------
     n_features : int
@@ -34,12 +37,28 @@ class MLPEncoder(nn.Module):
         self.net = _mlp([n_features, *hidden_layer_sizes, 2 * n_components])
 
     def forward(self, x):
+        """Encode rows into the parameters of the Gaussian posterior.
+
+        Parameters
+        ----------
+        x : Tensor of shape (n_samples, n_features)
+            Input rows.
+
+        Returns
+        -------
+        mu : Tensor of shape (n_samples, n_components)
+            Posterior means.
+        logvar : Tensor of shape (n_samples, n_components)
+            Posterior log-variances.
+        """
         mu, logvar = self.net(x).chunk(2, dim=-1)
         return mu, logvar
 
 
 class MLPDecoder(nn.Module):
     """Map latent codes to the parameters of p(x|z) (Gaussian means or Bernoulli logits).
+
+    Linear layers with ReLU between them and no activation after the last.
 
     Parameters
     ----------
@@ -56,4 +75,16 @@ class MLPDecoder(nn.Module):
         self.net = _mlp([n_components, *hidden_layer_sizes, n_features])
 
     def forward(self, z):
+        """Decode latent codes.
+
+        Parameters
+        ----------
+        z : Tensor of shape (n_samples, n_components)
+            Latent codes.
+
+        Returns
+        -------
+        x_params : Tensor of shape (n_samples, n_features)
+            Parameters of p(x|z): Gaussian means or Bernoulli logits.
+        """
         return self.net(z)

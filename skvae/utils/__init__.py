@@ -1,4 +1,4 @@
-"""Internal utilities (device handling, sklearn compatibility shims)."""
+"""Utilities: :func:`dask_backend` (public); device handling and sklearn shims (internal)."""
 
 from skvae.utils._dask import dask_backend
 
