@@ -227,15 +227,42 @@ def test_chunked_grid_solves_like_one_batch(monkeypatch, recwarn):
     assert len(caught) == 1
 
 
+def test_each_pair_stops_at_its_own_convergence():
+    # a pair solved next to a slower one ends where it ends when solved alone (it used to
+    # iterate on until the slowest pair of its chunk had converged)
+    Z, X = _correlated_data(seed=5)
+    G, C = _gram(Z, X)
+    lam_b_max, lam_s_max = _lambda_max(C)
+    lam_b, lam_s = lam_b_max * np.array([0.5, 0.01]), lam_s_max * np.array([0.5, 0.01])
+    both = _solve_dirty_gram(G[None], C[None], lam_b, lam_s, max_iter=1000, tol=1e-6)
+    alone = [_solve_dirty_gram(G[None], C[None], lam_b[[i]], lam_s[[i]], max_iter=1000,
+                               tol=1e-6) for i in range(2)]
+    assert alone[0][2] < alone[1][2] == both[2]  # the first pair is the faster one
+    for i in range(2):
+        np.testing.assert_allclose(both[0][:, i], alone[i][0][:, 0], rtol=0, atol=1e-13)
+        np.testing.assert_allclose(both[1][:, i], alone[i][1][:, 0], rtol=0, atol=1e-13)
+    # ... which is a tol-accurate solution, not the exact one
+    exact = _solve_dirty_gram(G[None], C[None], lam_b[:1], lam_s[:1], **TOL)
+    assert 0 < np.abs(both[0][:, 0] - exact[0][:, 0]).max() < 1e-4
+
+
 def test_warm_starts_come_from_the_grid_neighbour_of_an_earlier_chunk():
-    # 3 x 3 grid, row-major (lambda_b outer), chunks of 2 pairs: [0, 1] [2, 3] [4, 5] ...
+    # 3 x 3 grid, row-major (lambda_b outer, largest first); lambda_s is relatively
+    # smaller above the diagonal (pairs 1, 2, 5)
     lam_b = np.repeat([3.0, 2.0, 1.0], 3)
-    lam_s = np.tile([3.0, 2.0, 1.0], 3)
-    # pair 2 (first row) starts from pair 1 (same lambda_b, next larger lambda_s); the
-    # others from the pair above them (same lambda_s, next larger lambda_b)
-    np.testing.assert_array_equal(_dbsr_ls._warm_sources(lam_b, lam_s, 2),
-                                  [-1, -1, 1, 0, 1, 2, 3, 4, 5])
-    np.testing.assert_array_equal(_dbsr_ls._warm_sources(lam_b, lam_s, 9), np.full(9, -1))
+    lam_s = np.tile([30.0, 20.0, 10.0], 3)
+    source = _dbsr_ls._warm_sources(lam_b, lam_s)
+    # above the diagonal: the pair above (same lambda_s), else the one to the left (the
+    # first row); on and below it: the pair to the left (same lambda_b), else the one
+    # above (the first column)
+    np.testing.assert_array_equal(source, [-1, 0, 1, 0, 3, 2, 3, 6, 7])
+    # levels by anti-diagonal, each after its sources; a level longer than the chunk
+    # size is split
+    chunks = _dbsr_ls._chunks(source, 2)
+    assert [c.tolist() for c in chunks] == [[0], [1, 3], [2, 4], [6], [5, 7], [8]]
+    chunk_of = {pair: i for i, chunk in enumerate(chunks) for pair in chunk}
+    assert sorted(chunk_of) == list(range(9))
+    assert all(chunk_of[source[pair]] < chunk_of[pair] for pair in range(1, 9))
 
 
 def test_prox_sums_long_and_short_rows_alike(monkeypatch):

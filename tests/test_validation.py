@@ -53,6 +53,10 @@ def test_bad_training_data(X, error, match):
         ({"tc_estimator": "kde"}, "'tc_estimator' parameter"),
         ({"max_iter": 0}, "'max_iter' parameter"),
         ({"validation_fraction": 1.5}, "'validation_fraction' parameter"),
+        # bools are not numbers: True was one latent, and beta=True a torch RuntimeError
+        ({"n_components": True}, "'n_components' parameter"),
+        ({"learning_rate": True}, "'learning_rate' parameter"),
+        ({"beta": True}, "'beta' parameter"),
     ],
 )
 def test_nonsense_parameters(params, match):
@@ -70,6 +74,8 @@ def test_other_nonsense_parameters():
     for sizes in [(0,), ("a",), (np.nan,), (4.5,), ([4],), (True,)]:
         with pytest.raises(ValueError, match="hidden_layer_sizes must be a sequence of positive"):
             BFVAE(**{**FAST, "hidden_layer_sizes": sizes}).fit(X)
+    with pytest.raises(InvalidParameterError, match="'n_jobs' parameter"):  # joblib's error
+        AlignedEnsemble(BFVAE(**FAST), n_runs=2, n_jobs=0).fit(X)
     for sizes in [(-1,), (0,), ("a",)]:
         match = "discriminator_hidden_layer_sizes must be a sequence of positive"
         with pytest.raises(ValueError, match=match):
@@ -156,6 +162,7 @@ def test_bernoulli_scores_need_values_in_unit_interval():
         ({"fvh_lt_params": {"n_grid": 1}}, "'n_grid' parameter"),
         ({"fvh_lt_params": {"n_grid": 0}}, "'n_grid' parameter"),
         ({"fvh_lt_params": {"n_anchors": 0}}, "'n_anchors' parameter"),
+        ({"fvh_lt_params": {"n_anchors": True}}, "'n_anchors' parameter"),
         ({"fvh_lt_params": {"feature_threshold": 2.0}}, "'feature_threshold' parameter"),
         ({"fvh_lt_params": {"anchors": "foo"}}, "'anchors' parameter"),
         ({"dbsr_ls_params": {"n_lambdas": 0}}, "'n_lambdas' parameter"),
@@ -193,6 +200,15 @@ def test_dbsr_ls_needs_a_row_per_fold_and_numeric_lambdas():
         dbsr_ls_from_codes(Z, X, lambdas=("a", "b"))
     with pytest.raises(ValueError, match="Z has values too large to standardise"):
         dbsr_ls_from_codes(Z * 1e200, X, cv=2)
+    # a one-row table: the message was scikit-learn's about the codes' shape
+    with pytest.raises(ValueError, match="DBSR-LS needs at least 2 rows of data; got 1"):
+        dbsr_ls_from_codes(Z[:1], X[:1], lambdas=(0.1, 0.1))
+
+
+def test_evaluate_of_one_row_says_so(fitted):
+    model, X = fitted
+    with pytest.raises(ValueError, match="at least 2 rows of data; got 1"):
+        evaluate(model, X[:1])
 
 
 def test_aligned_ensemble_needs_rows_for_its_evaluation():

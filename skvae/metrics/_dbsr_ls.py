@@ -73,13 +73,20 @@ _LABELS = {
 # from 425-1,816 to 87-1,207 iterations and the synthetic ones by 0.78 to 1.02 times, but
 # made well-conditioned grids 2 to 5 times slower (7 to 37 iterations at kappa 1, 124 to
 # 295 at K = 20, correlation 0.95).
-# What helps there is warm starts: a grid of several chunks starts each pair of a later
-# chunk from the final iterate of its neighbour on the grid (_warm_sources), which cut the
-# MNIST AnnealedVAE grid from 17,824 to 7,994 iterations in total (to tol 1e-6; per chunk
-# 0.08 to 1.05 times) and its DBSR-LS call from 84 to 47 s at the default max_iter
-# (bench_dbsr_ls --collinear; same coefficients; the first chunks, which start from zero,
-# still stop at max_iter), and the 784-feature grid on correlated latents 1.4x; a grid of
-# one chunk (any table) is solved as before.
+# What helps there is warm starts and per-problem stopping. Per grid point (all folds),
+# from zero, the MNIST AnnealedVAE grid needs 73 to 1,816 iterations; from the solution of
+# the right neighbour most need 2: where lambda_s is the relatively smaller penalty the
+# lasso part carries the solution, which does not change with lambda_b (the columns of
+# the grid above the diagonal), and below the diagonal the group part carries it, which
+# does not change with lambda_s. So a grid of several chunks is solved by anti-diagonals
+# from the largest penalties, each point from that neighbour (_warm_sources, _chunks), and
+# each point stops at its own convergence (the first version started each chunk from
+# a neighbour row-major and stopped a chunk when all its points had converged). Iterations
+# summed over the grid points, to tol 1e-6: 60,951 before, 22,191 after; the DBSR-LS call
+# 40.3 -> 18.6 s at max_iter 1,000 (bench_dbsr_ls --collinear; same coefficients), hence
+# the default max_iter of 2,000 (converged there, 12-15 % more time). The grid points that
+# start from zero, the first row and column (lasso and group-lasso paths, for which the
+# neighbour's solution saves little) and the diagonal, take most of what remains.
 # A singular G (exactly collinear latents) falls back to FISTA: on the rank-deficient
 # problems of scikit-learn's estimator checks Douglas-Rachford needed 2,000 to 6,000
 # iterations where FISTA needed fewer than 1,000.
@@ -87,7 +94,9 @@ _RELAX = 1.9  # over-relaxation of Douglas-Rachford, in (0, 2): 1.9 beat 1.6 and
 _CUMSUM_BY_MATMUL_MAX_P = 48  # measured crossover: matmul 2x faster at p = 34, 4x slower at 64
 # Pairs solved together: at most this many entries (2 MiB) per iterate. On 784 features the
 # whole 5-fold, 100-pair grid at once (19 MB per iterate) ran 1.8x slower than chunks of
-# 0.4 to 3.8 MB; grids of tables (24 features, K = 10: 0.9 MB) stay one chunk.
+# 0.4 to 3.8 MB; grids of tables (24 features, K = 10: 0.9 MB) stay one chunk, solved from
+# zero: by anti-diagonals with warm starts (19 chunks) they took 1.06 to 2.6 times as long
+# (per-iteration overhead on small arrays).
 _CHUNK_ELEMENTS = 2**18
 
 
@@ -169,9 +178,9 @@ def _solve_dirty_gram(G, C, lambda_b, lambda_s, *, max_iter, tol):
     ``G[f]``, ``C[f]``) and every pair ``(lambda_b[l], lambda_s[l])``, by
     over-relaxed Douglas-Rachford splitting between the quadratic and the penalty, or by
     FISTA with adaptive restart when a ``G[f]`` is singular. The pairs are solved
-    together, in chunks of at most ``_CHUNK_ELEMENTS / (F K p)`` pairs; Douglas-Rachford
-    starts each pair of a later chunk from a neighbour's final iterate
-    (:func:`_warm_sources`).
+    together, in chunks of at most ``_CHUNK_ELEMENTS / (F K p)`` pairs; when there are
+    several, Douglas-Rachford starts each pair from the final iterate of a neighbour on
+    the grid (:func:`_warm_sources`) solved in an earlier chunk (:func:`_chunks`).
 
     Parameters
     ----------
@@ -184,65 +193,96 @@ def _solve_dirty_gram(G, C, lambda_b, lambda_s, *, max_iter, tol):
     max_iter : int
         Maximum number of solver iterations.
     tol : float
-        Stop a chunk when, for every problem in it, the Frobenius norm of the change
-        of the estimate ``T`` of ``Theta`` in the last iteration, and that of the
-        change of ``T`` by one proximal-gradient step (step ``1 / lambda_max(G)``: the
-        iteration of the previous FISTA solver without momentum; its output is
-        returned), are both at most ``tol`` times the norm of ``T``.
+        A pair stops iterating when, on every fold, the Frobenius norm of the change of
+        the estimate ``T`` of ``Theta`` in the last iteration, and that of the change of
+        ``T`` by one proximal-gradient step (step ``1 / lambda_max(G)``: the iteration
+        of the previous FISTA solver without momentum; its output is returned), are both
+        at most ``tol`` times the norm of ``T`` (FISTA stops a chunk when all its pairs
+        have).
 
     Returns
     -------
     B, S : ndarray of shape (F, L, K, p)
         Group-sparse and element-sparse parts.
     n_iter : int
-        Largest number of iterations run on a chunk.
+        Largest number of iterations run on a pair.
     """
     n_folds, K, p = C.shape
     n_pairs = lambda_b.shape[0]
     eig = np.linalg.eigvalsh(G)
     size = max(1, _CHUNK_ELEMENTS // (n_folds * K * p))
-    source = _warm_sources(lambda_b, lambda_s, size)
+    if n_pairs <= size:  # one chunk: see _CHUNK_ELEMENTS
+        source, chunks = np.full(n_pairs, -1), [np.arange(n_pairs)]
+    else:
+        source = _warm_sources(lambda_b, lambda_s)
+        chunks = _chunks(source, size)
     final_u = np.zeros((n_folds, K, n_pairs, p))  # the last iterate of every solved pair
-    chunks = []
-    for s in range(0, n_pairs, size):
-        pairs = slice(s, s + size)
+    B = np.empty((n_folds, n_pairs, K, p))
+    S = np.empty((n_folds, n_pairs, K, p))
+    n_iter, converged = 0, True
+    for pairs in chunks:
         warm = source[pairs]
-        u0 = np.zeros((n_folds, K, warm.size, p))  # C order: reshaped at every iteration
+        u0 = np.zeros((n_folds, K, pairs.size, p))  # C order: reshaped at every iteration
         u0[:, :, warm >= 0] = final_u[:, :, warm[warm >= 0]]
-        *chunk, u = _solve_pairs(G, C, eig, lambda_b[pairs], lambda_s[pairs], max_iter,
-                                 tol, u0)
+        B[:, pairs], S[:, pairs], chunk_iter, done, u = _solve_pairs(
+            G, C, eig, lambda_b[pairs], lambda_s[pairs], max_iter, tol, u0)
         if u is not None:
             final_u[:, :, pairs] = u
-        chunks.append(chunk)
-    if not all(done for *_, done in chunks):
+        n_iter, converged = max(n_iter, chunk_iter), converged and done
+    if not converged:
         warnings.warn(
             f"DBSR-LS solver did not converge in {max_iter} iterations "
             f"(tol={tol}); increase max_iter or tol.",
             ConvergenceWarning,
             stacklevel=2,
         )
-    B, S, n_iter, _ = zip(*chunks)
-    return np.concatenate(B, axis=1), np.concatenate(S, axis=1), max(n_iter)
+    return B, S, n_iter
 
 
-def _warm_sources(lambda_b, lambda_s, size):
+def _warm_sources(lambda_b, lambda_s):
     """For each pair, the pair whose final iterate its solve starts from (-1: none).
 
-    Pairs are solved in chunks of ``size``. A pair starts from a pair of an earlier chunk
-    with the same ``lambda_s`` and the next larger ``lambda_b``, else the same
-    ``lambda_b`` and the next larger ``lambda_s``: its neighbour on the grid, whose
-    solution is close. Douglas-Rachford converges from any start to the same solution;
-    a neighbour whose solution is zero ends at the zero start itself.
+    Where ``lambda_s`` is the smaller penalty relative to its largest value, the
+    element-sparse part carries the solution, which changes little with ``lambda_b``:
+    the source is the pair with the same ``lambda_s`` and the next larger ``lambda_b``.
+    Elsewhere it is the pair with the same ``lambda_b`` and the next larger
+    ``lambda_s``. Where that pair does not exist, the other rule applies.
+    Douglas-Rachford converges from any start to the same solution.
     """
+    relative_b = lambda_b / max(lambda_b.max(), np.finfo(float).tiny)
+    relative_s = lambda_s / max(lambda_s.max(), np.finfo(float).tiny)
     source = np.full(lambda_b.shape[0], -1)
-    for pair in range(size, lambda_b.shape[0]):
-        earlier = np.arange(pair - pair % size)
-        for same, larger in ((lambda_s, lambda_b), (lambda_b, lambda_s)):
-            found = earlier[(same[earlier] == same[pair]) & (larger[earlier] > larger[pair])]
+    for pair in range(lambda_b.shape[0]):
+        rules = [(lambda_s, lambda_b), (lambda_b, lambda_s)]
+        if relative_s[pair] >= relative_b[pair]:
+            rules.reverse()
+        for same, larger in rules:
+            found = np.flatnonzero((same == same[pair]) & (larger > larger[pair]))
             if found.size:
                 source[pair] = found[np.argmin(larger[found])]
                 break
     return source
+
+
+def _chunks(source, size):
+    """Split the pairs into chunks of at most ``size``, each after its pairs' sources.
+
+    A pair's level is one more than its source's (0 without one); each level is split
+    into chunks in turn.
+    """
+    level = np.full(source.size, -1)
+    for pair in range(source.size):
+        chain = []  # pair, its source, ... up to a pair of known level or without source
+        while pair >= 0 and level[pair] < 0:
+            chain.append(pair)
+            pair = source[pair]
+        below = level[pair] if pair >= 0 else -1
+        level[chain[::-1]] = np.arange(below + 1, below + 1 + len(chain))
+    chunks = []
+    for value in np.unique(level):
+        members = np.flatnonzero(level == value)
+        chunks.extend(members[start:start + size] for start in range(0, members.size, size))
+    return chunks
 
 
 def _solve_pairs(G, C, eig, lambda_b, lambda_s, max_iter, tol, u0):
@@ -257,7 +297,6 @@ def _solve_pairs(G, C, eig, lambda_b, lambda_s, max_iter, tol, u0):
     # The variables are laid out as (F, K, L, p) so that G[f] @ T[f] is one BLAS
     # call per fold over the chunk.
     shape = (n_folds, K, L, p)
-    flat = (n_folds, K, L * p)
     # G = 0 (every latent constant, so C = 0 and the solution is 0): any scale will do
     lam_max = np.where(eig[:, -1] > np.finfo(float).tiny, eig[:, -1], 1.0)
     C_rep = C[:, :, None, :]
@@ -265,17 +304,24 @@ def _solve_pairs(G, C, eig, lambda_b, lambda_s, max_iter, tol, u0):
     step_s = step * lambda_s[None, None, :, None]
     step_b = step * lambda_b[None, None, :, None]
 
-    def prox_grad_step(T):
-        grad = (G @ T.reshape(flat)).reshape(shape) - C_rep
-        return _prox_dirty(T - step * grad, step_s, step_b)
+    def prox_grad_step(T, pairs=slice(None)):
+        """One proximal-gradient step from ``T``, the iterate of the chunk's ``pairs``."""
+        grad = (G @ T.reshape(n_folds, K, -1)).reshape(T.shape) - C_rep
+        return _prox_dirty(T - step * grad, step_s[:, :, pairs], step_b[:, :, pairs])
 
     def sq_norms(A):
         return np.einsum("fklp,fklp->fl", A, A)
 
-    def converged(T, dT):
+    def converged(T, dT, pairs):
+        """Which of ``pairs`` (positions in the chunk; ``T`` is their iterate and ``dT``
+        its last change) meet ``tol`` on every fold."""
         bound = tol * tol * sq_norms(T)
-        return np.all(sq_norms(dT) <= bound) and np.all(
-            sq_norms(np.add(*prox_grad_step(T)) - T) <= bound)
+        done = np.all(sq_norms(dT) <= bound, axis=0)
+        if done.any():  # the proximal-gradient test only where the first one passed
+            T_done = T[:, :, done]
+            change = np.add(*prox_grad_step(T_done, pairs[done])) - T_done
+            done[done] = np.all(sq_norms(change) <= bound[:, done], axis=0)
+        return done
 
     u = None
     if np.all(eig[:, 0] > np.sqrt(np.finfo(float).eps) * lam_max):  # no G[f] is singular
@@ -295,34 +341,50 @@ def _douglas_rachford(G, C_rep, lambda_b, lambda_s, eig, u, max_iter, converged)
     with rho = sqrt(lambda_min lambda_max) of each G[f] (``eig``: its eigenvalues), run on
     u = z + C / rho (so x = M u) from the given ``u`` (updated in place). From u = 0,
     x = 0 with the dual at -grad f(0) = C, so that problems whose solution is zero (every
-    penalty at or above its lambda_max) stay exactly at their fixed point.
+    penalty at or above its lambda_max) stay exactly at their fixed point. A pair stops
+    iterating once it has converged on every fold: the others then run on smaller
+    arrays.
     """
-    shape = u.shape
-    K = G.shape[1]
-    flat = (shape[0], K, shape[2] * shape[3])
+    n_folds, K, n_pairs, p = u.shape
     rho = np.sqrt(eig[:, 0] * eig[:, -1])[:, None, None]
     M = rho * np.linalg.inv(G + rho * np.eye(K))
     inv_rho = 1.0 / rho[..., None]  # (F, 1, 1, 1)
-    thr_s = lambda_s[None, None, :, None] * inv_rho
-    thr_b = lambda_b[None, None, :, None] * inv_rho
-    C_rho = np.ascontiguousarray(np.broadcast_to(C_rep * inv_rho, shape))
-    x = np.empty(shape)
-    buf = np.empty(shape)
-    T = np.zeros(shape)
+    T_out = np.zeros(u.shape)
+    active = np.arange(n_pairs)
+    u_active, T = u, np.zeros(u.shape)
+    done = np.ones(n_pairs, dtype=bool)
     for n_iter in range(1, max_iter + 1):
-        np.matmul(M, u.reshape(flat), out=x.reshape(flat))
+        if done.any():  # (re)size the work arrays to the active pairs
+            shape = u_active.shape
+            flat = (n_folds, K, shape[2] * p)
+            thr_s = lambda_s[None, None, active, None] * inv_rho
+            thr_b = lambda_b[None, None, active, None] * inv_rho
+            C_rho = np.ascontiguousarray(np.broadcast_to(C_rep * inv_rho, shape))
+            x = np.empty(shape)
+            buf = np.empty(shape)
+        np.matmul(M, u_active.reshape(flat), out=x.reshape(flat))
         np.add(x, x, out=buf)
         buf += C_rho
-        buf -= u  # 2 x - z
+        buf -= u_active  # 2 x - z
         T_new = _prox_dirty(buf, thr_s, thr_b, split=False)
         np.subtract(T_new, x, out=buf)
         buf *= _RELAX
-        u += buf
+        u_active += buf
         np.subtract(T_new, T, out=buf)
         T = T_new
-        if converged(T, buf):
-            return n_iter, T, True, u
-    return max_iter, T, False, u
+        done = converged(T, buf, active)
+        if done.any():
+            T_out[:, :, active[done]] = T[:, :, done]
+            u[:, :, active[done]] = u_active[:, :, done]
+            if done.all():
+                return n_iter, T_out, True, u
+            # C order, as every iteration reshapes them
+            u_active = np.ascontiguousarray(u_active[:, :, ~done])
+            T = T[:, :, ~done]
+            active = active[~done]
+    T_out[:, :, active] = T
+    u[:, :, active] = u_active
+    return max_iter, T_out, False, u
 
 
 def _fista(prox_grad_step, shape, max_iter, converged):
@@ -343,7 +405,7 @@ def _fista(prox_grad_step, shape, max_iter, converged):
         t = np.where(restart, 1.0, t_new)
         Y = T_new + momentum * dT
         T = T_new
-        if converged(T, dT):
+        if converged(T, dT, np.arange(shape[2])).all():
             return n_iter, T, True
     return max_iter, T, False
 
@@ -388,13 +450,15 @@ def _standardize(A, name="A"):
 
 
 def _check_pair(Z, X):
-    Z = check_array(Z, dtype=np.float64, input_name="Z", ensure_min_samples=2)
-    X = check_array(X, dtype=np.float64, input_name="X", ensure_min_samples=2)
+    Z = check_array(Z, dtype=np.float64, input_name="Z")
+    X = check_array(X, dtype=np.float64, input_name="X")
     if Z.shape[0] != X.shape[0]:
         raise ValueError(
             f"Z and X must have the same number of rows; got {Z.shape[0]} and "
             f"{X.shape[0]}."
         )
+    if X.shape[0] < 2:  # X's rows, also when Z holds the codes of X (evaluate)
+        raise ValueError(f"DBSR-LS needs at least 2 rows of data; got {X.shape[0]}.")
     return Z, X
 
 
@@ -703,7 +767,7 @@ def dbsr_ls_from_codes(
     one_se=True,
     informative=None,
     random_state=None,
-    max_iter=1000,
+    max_iter=2000,
     tol=1e-6,
     latent_names=None,
     feature_names=None,
@@ -760,7 +824,7 @@ def dbsr_ls_from_codes(
     random_state : int, RandomState instance or None, default=None
         Shuffling of the folds. Pass an int for reproducible results across
         multiple function calls. See :term:`Glossary <random_state>`.
-    max_iter : int, default=1000
+    max_iter : int, default=2000
         Maximum number of solver iterations per solve.
     tol : float, default=1e-6
         Relative tolerance of the solver (see :func:`~skvae.metrics.dirty_regression`).
@@ -895,7 +959,7 @@ def dbsr_ls(
     one_se=True,
     informative=None,
     random_state=None,
-    max_iter=1000,
+    max_iter=2000,
     tol=1e-6,
 ):
     """DBSR-LS of a fitted transformer: regress the features on its codes.
@@ -930,7 +994,7 @@ def dbsr_ls(
     random_state : int, RandomState instance or None, default=None
         Shuffling of the folds. Pass an int for reproducible results across
         multiple function calls. See :term:`Glossary <random_state>`.
-    max_iter : int, default=1000
+    max_iter : int, default=2000
         Maximum number of solver iterations per solve.
     tol : float, default=1e-6
         Relative tolerance of the solver (see :func:`~skvae.metrics.dirty_regression`).
