@@ -35,7 +35,7 @@ print(X.shape, factors.shape)
 # %%
 # Fit
 # ---
-# BFVAE's defaults are ``beta=1``, ``capacity=0`` and a total-correlation weight
+# BFVAE's defaults are ``beta=0.5``, ``capacity=0`` and a total-correlation weight
 # ``gamma=5`` estimated by minibatch-stratified sampling. 40 epochs are enough on
 # 3,000 rows; the package default is 100.
 model = make_pipeline(
@@ -49,7 +49,7 @@ print(f"{vae.n_iter_} epochs, final loss {vae.loss_curve_[-1]:.3f}")
 # %%
 # Informative latents
 # -------------------
-# Three latents carry about half a nat each; the other three sit at the prior (KL of
+# Three latents carry about 0.8 nats each; the other three sit at the prior (KL of
 # the order of 1e-3 nats). The dashed line is the default threshold of 0.1 nats.
 print(np.round(vae.kl_per_latent_, 4))
 fig, ax = plt.subplots(figsize=(8, 3.5), layout="constrained")

@@ -55,6 +55,9 @@ class BFVAE(_BaseVAE):
     {doc.SHARED}
 
     {doc.ATTRIBUTES}
+    discriminator_ : torch.nn.Module
+        The trained discriminator; only with ``tc_estimator='discriminator'`` and
+        ``gamma > 0``.
 
     See Also
     --------

@@ -77,6 +77,8 @@ ATTRIBUTES = """Attributes
         when they apply).
     loss_curve_ : list of float
         Training loss per epoch.
+    validation_scores_ : list of float
+        Validation loss per epoch; only set with ``early_stopping=True``.
     n_iter_ : int
         Number of epochs run.
     device_ : str

@@ -27,7 +27,7 @@ class FactorVAE(_BaseVAE):
         Weight of the total-correlation term.
     discriminator_hidden_layer_sizes : tuple of int, default=(256, 256)
         Hidden widths of the discriminator (LeakyReLU 0.2). Kim & Mnih used six layers of
-        1000, which costs about 25 times more CPU time than this default for no visible
+        1000, which costs about 30 times the CPU time of this default for no visible
         gain on tables with a few factors; pass ``(1000,) * 6`` to reproduce them.
     discriminator_learning_rate : float, default=1e-4
         Adam step of the discriminator (betas 0.5, 0.9).
