@@ -350,19 +350,20 @@ def _douglas_rachford(G, C_rep, lambda_b, lambda_s, eig, u, max_iter, converged)
     M = rho * np.linalg.inv(G + rho * np.eye(K))
     inv_rho = 1.0 / rho[..., None]  # (F, 1, 1, 1)
     T_out = np.zeros(u.shape)
+
+    def work_arrays(active):
+        """Thresholds, ``C / rho`` and buffers, for the pairs ``active``."""
+        shape = (n_folds, K, active.size, p)
+        return (lambda_s[None, None, active, None] * inv_rho,
+                lambda_b[None, None, active, None] * inv_rho,
+                np.ascontiguousarray(np.broadcast_to(C_rep * inv_rho, shape)),
+                np.empty(shape), np.empty(shape))
+
     active = np.arange(n_pairs)
     u_active, T = u, np.zeros(u.shape)
-    done = np.ones(n_pairs, dtype=bool)
+    thr_s, thr_b, C_rho, x, buf = work_arrays(active)
     for n_iter in range(1, max_iter + 1):
-        if done.any():  # (re)size the work arrays to the active pairs
-            shape = u_active.shape
-            flat = (n_folds, K, shape[2] * p)
-            thr_s = lambda_s[None, None, active, None] * inv_rho
-            thr_b = lambda_b[None, None, active, None] * inv_rho
-            C_rho = np.ascontiguousarray(np.broadcast_to(C_rep * inv_rho, shape))
-            x = np.empty(shape)
-            buf = np.empty(shape)
-        np.matmul(M, u_active.reshape(flat), out=x.reshape(flat))
+        np.matmul(M, u_active.reshape(n_folds, K, -1), out=x.reshape(n_folds, K, -1))
         np.add(x, x, out=buf)
         buf += C_rho
         buf -= u_active  # 2 x - z
@@ -378,10 +379,11 @@ def _douglas_rachford(G, C_rep, lambda_b, lambda_s, eig, u, max_iter, converged)
             u[:, :, active[done]] = u_active[:, :, done]
             if done.all():
                 return n_iter, T_out, True, u
-            # C order, as every iteration reshapes them
+            # C order, as every iteration reshapes it
             u_active = np.ascontiguousarray(u_active[:, :, ~done])
             T = T[:, :, ~done]
             active = active[~done]
+            thr_s, thr_b, C_rho, x, buf = work_arrays(active)
     T_out[:, :, active] = T
     u[:, :, active] = u_active
     return max_iter, T_out, False, u
