@@ -827,7 +827,8 @@ def dbsr_ls_from_codes(
         Shuffling of the folds. Pass an int for reproducible results across
         multiple function calls. See :term:`Glossary <random_state>`.
     max_iter : int, default=2000
-        Maximum number of solver iterations per solve.
+        Maximum number of solver iterations per penalty pair (each pair stops at its
+        own convergence).
     tol : float, default=1e-6
         Relative tolerance of the solver (see :func:`~skvae.metrics.dirty_regression`).
     latent_names : array-like of str of shape (n_latents,), default=None
@@ -997,7 +998,8 @@ def dbsr_ls(
         Shuffling of the folds. Pass an int for reproducible results across
         multiple function calls. See :term:`Glossary <random_state>`.
     max_iter : int, default=2000
-        Maximum number of solver iterations per solve.
+        Maximum number of solver iterations per penalty pair (each pair stops at its
+        own convergence).
     tol : float, default=1e-6
         Relative tolerance of the solver (see :func:`~skvae.metrics.dirty_regression`).
 
