@@ -103,13 +103,8 @@ def resolve_n_jobs(n_jobs, n_fits, device):
 
 def float_list(value):
     """argparse type: comma-separated finite floats >= 0, each listed once."""
-    if not value.strip():
-        raise argparse.ArgumentTypeError("empty list")
-    pieces = [v.strip() for v in value.split(",")]
-    if "" in pieces:
-        raise argparse.ArgumentTypeError(f"empty value in {value!r}")
     try:
-        values = [float(v) for v in pieces]
+        values = [float(v) for v in token_list(value)]
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"not a comma-separated list of numbers: {value!r}") from None
@@ -161,7 +156,7 @@ def encoding(value):
 
 
 def token_list(value):
-    """argparse type of ``--na-values``: comma-separated values, each non-empty."""
+    """argparse type: comma-separated values, each non-empty (``--na-values``)."""
     if not value.strip():
         raise argparse.ArgumentTypeError("empty list")
     tokens = [t.strip() for t in value.split(",")]
