@@ -320,22 +320,38 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         return total.cpu().numpy() / len(X)
 
     # ------------------------------------------------------------------ inference
-    def transform(self, X):
+    def transform(self, X, return_std=False):
         """Encode ``X`` to the posterior means of the latents (deterministic).
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Data to encode.
+        return_std : bool, default=False
+            Also return the posterior standard deviations ``sigma(x)`` of q(z|x), the
+            encoder's uncertainty about each code. A collapsed latent has ``sigma`` near 1
+            (its prior's), an informative one well below.
 
         Returns
         -------
         Z : ndarray of shape (n_samples, n_components)
             Posterior means, float32.
+        Z_std : ndarray of shape (n_samples, n_components)
+            Posterior standard deviations, float32. Only returned when ``return_std`` is
+            True.
         """
         check_is_fitted(self)
+        if not isinstance(return_std, (bool, np.bool_)):
+            raise ValueError(f"return_std must be a bool, got {return_std!r}.")
         X = validate_data(self, X, dtype=np.float32, reset=False)
-        return batched(lambda x: self.module_.encoder(x)[0], X, self.device_)
+        if not return_std:
+            return batched(lambda x: self.module_.encoder(x)[0], X, self.device_)
+
+        def mean_and_std(x):
+            mu, logvar = self.module_.encoder(x)
+            return mu, torch.exp(0.5 * logvar)
+
+        return tuple(batched(mean_and_std, X, self.device_))
 
     def inverse_transform(self, X):
         """Decode latent codes to the means of p(x|z).

@@ -59,6 +59,35 @@ def test_fit_transform_inverse_sample_score(cls, fa15):
         assert key in model.history_[-1]
 
 
+def test_transform_return_std_gives_the_posterior_that_the_kl_is_computed_from(fa15):
+    X = fa15[0][:300]
+    model = _tiny(BFVAE, max_iter=5).fit(X)
+    Z, Z_std = model.transform(X, return_std=True)
+    np.testing.assert_array_equal(Z, model.transform(X))
+    assert Z_std.shape == (300, 3) and Z_std.dtype == np.float32 and np.all(Z_std > 0)
+    # Known answer: the analytic KL(N(mu, sigma^2) || N(0, 1)) averaged over the rows is the
+    # fitted kl_per_latent_ (computed from the same encoder on the training data).
+    kl = 0.5 * (Z.astype(float) ** 2 + Z_std.astype(float) ** 2 - 1
+                - 2 * np.log(Z_std.astype(float))).mean(axis=0)
+    np.testing.assert_allclose(kl, model.kl_per_latent_, rtol=1e-4, atol=1e-6)
+    frame = model.set_output(transform="pandas").transform(X, return_std=True)
+    assert isinstance(frame[0], pd.DataFrame)
+    np.testing.assert_array_equal(frame[1], Z_std)
+    with pytest.raises(ValueError, match="return_std must be a bool"):
+        model.transform(X, return_std="yes")
+
+
+def test_results_do_not_depend_on_the_memory_layout_of_the_input(fa15):
+    X = fa15[0][:300]
+    model = _tiny(VAE).fit(X)
+    X_fortran = np.asfortranarray(X)  # e.g. the values of a DataFrame
+    Z = model.transform(X)
+    np.testing.assert_array_equal(model.transform(X_fortran), Z)
+    np.testing.assert_array_equal(model.inverse_transform(np.asfortranarray(Z)),
+                                  model.inverse_transform(Z))
+    np.testing.assert_array_equal(model.score_samples(X_fortran), model.score_samples(X))
+
+
 def test_history_records_the_active_terms(fa15):
     X = fa15[0][:400]
     model = _tiny(BFVAE, capacity=5.0, capacity_iter=10, gamma=2.0, lambda_od=1.0).fit(X)

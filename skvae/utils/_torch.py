@@ -63,9 +63,14 @@ def training_tensor(X, device):
 
 
 def iter_batches(array, device, batch_size=EVAL_BATCH_SIZE):
-    """Yield consecutive row batches of ``array`` as tensors on ``device``."""
+    """Yield consecutive row batches of ``array`` as C-contiguous tensors on ``device``.
+
+    Batches of a Fortran-ordered array (a DataFrame's values) are copied to C order one at
+    a time, so that results do not depend on the input's memory layout (a matrix product
+    rounds differently on a transposed layout) and memory stays bounded.
+    """
     for start in range(0, len(array), batch_size):
-        yield as_tensor(array[start : start + batch_size]).to(device)
+        yield as_tensor(np.ascontiguousarray(array[start : start + batch_size])).to(device)
 
 
 def batched(function, array, device, batch_size=EVAL_BATCH_SIZE):
