@@ -201,6 +201,7 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             description=type(self).__name__,
             autocast_bf16=self.precision == "bf16",
             cuda_graph=cuda_graph,
+            estimator_at=partial(self._estimator_at, device),
         )
         net.fit(training_tensor(X, device), None)
 
@@ -226,7 +227,7 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 f"Training was interrupted after {self.n_iter_} of {self.max_iter} epochs; "
                 "the estimator holds the partially trained model.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=3,  # past the _fit_context wrapper
             )
         logger.info(
             "%s: %d epochs, final loss %.4g, informative latents (KL > 0.1): %d",
@@ -234,6 +235,18 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             int((self.kl_per_latent_ > 0.1).sum()),
         )
         return self
+
+    def _estimator_at(self, device, module, X):
+        """A shallow copy of this estimator holding ``module`` as its fitted module.
+
+        What training callbacks score (:class:`~skvae.callbacks.DisentanglementScoring`):
+        the fitted methods work on it, and its ``kl_per_latent_`` is measured on ``X``.
+        """
+        estimator = copy.copy(self)
+        estimator.module_, estimator.device_ = module, device
+        estimator._likelihood = self.likelihood
+        estimator.kl_per_latent_ = estimator._mean_kl(X)
+        return estimator
 
     def _use_cuda_graph(self, device, discriminator):
         """Whether to replay the training step from a CUDA graph (``cuda_graph=True``)."""

@@ -124,17 +124,6 @@ class _ProgressBar(Callback):
         self.bar_.close()
 
 
-class _StopOnEarlyStopping(EarlyStopping):
-    """skorch's EarlyStopping, logging instead of printing and flagging that it fired."""
-
-    def on_epoch_end(self, net, **kwargs):
-        try:
-            super().on_epoch_end(net, **kwargs)
-        except KeyboardInterrupt:
-            net.stopped_early_ = True
-            raise
-
-
 class NonFiniteLossError(ValueError):
     """The training loss became NaN or infinite."""
 
@@ -148,7 +137,9 @@ class VAENet(NeuralNet):
     ``generator`` (a seeded ``torch.Generator`` for shuffling and noise on the device), a
     ``description`` for the progress bar, ``autocast_bf16`` (mixed precision) and
     ``cuda_graph``: capture the training step in a CUDA graph (see ``_graphed_train_step``;
-    needs a capturable optimiser, no discriminator and no callback acting on gradients).
+    needs a capturable optimiser, no discriminator and no callback acting on gradients),
+    and ``estimator_at``: a callable turning the module being trained and an array of
+    rows into a fitted estimator, which callbacks score (:meth:`snapshot`).
     """
 
     #: Eager steps, on a side stream, before the training step is captured (CUDA's advice:
@@ -157,7 +148,8 @@ class VAENet(NeuralNet):
 
     def __init__(self, module, *args, objective, generator, shuffle_generator,
                  discriminator=None, discriminator_seed=0, discriminator_lr=1e-4,
-                 description="fit", autocast_bf16=False, cuda_graph=False, **kwargs):
+                 description="fit", autocast_bf16=False, cuda_graph=False, estimator_at=None,
+                 **kwargs):
         super().__init__(module, *args, **kwargs)
         self.objective = objective
         self.generator = generator
@@ -168,6 +160,16 @@ class VAENet(NeuralNet):
         self.description = description
         self.autocast_bf16 = autocast_bf16
         self.cuda_graph = cuda_graph
+        self.estimator_at = estimator_at
+
+    def snapshot(self, X):
+        """The estimator as it would be if training stopped now (its KL from the rows ``X``).
+
+        The module is shared, not copied, and put in evaluation mode (the next training
+        step switches it back); nothing draws from the training's random generators.
+        """
+        self.module_.eval()
+        return self.estimator_at(self.module_, X)
 
     @property
     def _default_callbacks(self):
@@ -343,12 +345,14 @@ class VAENet(NeuralNet):
             )
 
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
-        self.stopped_early_ = False
         self.interrupted_ = False
         try:
             return super().fit_loop(X, y, epochs=epochs, **fit_params)
         except KeyboardInterrupt:
-            self.interrupted_ = not self.stopped_early_
+            # skorch's EarlyStopping (ours or the user's) stops training by raising it too
+            self.interrupted_ = not any(
+                isinstance(callback, EarlyStopping) and callback.misses_ == callback.patience
+                for _, callback in self.callbacks_)
             if self.history and "train_loss" not in self.history[-1]:
                 del self.history[-1]  # drop the epoch that was cut short
             return self
@@ -364,15 +368,12 @@ class VAENet(NeuralNet):
 
 
 def make_callbacks(*, early_stopping, n_iter_no_change, tol, verbose, callbacks):
-    """The callbacks of a fit: early stopping, progress bar, then the user's."""
-    result = []
-    if early_stopping:
-        result.append(("early_stopping", _StopOnEarlyStopping(
-            monitor="valid_loss", patience=n_iter_no_change, threshold=tol,
-            threshold_mode="rel", lower_is_better=True, load_best=True, sink=logger.info,
-        )))
-    if verbose:
-        result.append(("progress_bar", _ProgressBar()))
+    """The callbacks of a fit: the user's, the progress bar, then early stopping.
+
+    The user's come first so that what they record at the end of an epoch (e.g. a
+    :class:`~skvae.callbacks.DisentanglementScoring` score) is in the history of every
+    epoch, the last one included: early stopping ends the epoch by raising.
+    """
     for position, item in enumerate(callbacks or []):
         callback = item[1] if isinstance(item, tuple) and len(item) == 2 else item
         if not (isinstance(callback, Callback)
@@ -381,4 +382,12 @@ def make_callbacks(*, early_stopping, n_iter_no_change, tol, verbose, callbacks)
                 "callbacks must hold skorch Callback instances or (name, Callback) pairs; "
                 f"got {item!r} at position {position}."
             )
-    return result + list(callbacks or [])
+    result = list(callbacks or [])
+    if verbose:
+        result.append(("progress_bar", _ProgressBar()))
+    if early_stopping:
+        result.append(("early_stopping", EarlyStopping(
+            monitor="valid_loss", patience=n_iter_no_change, threshold=tol,
+            threshold_mode="rel", lower_is_better=True, load_best=True, sink=logger.info,
+        )))
+    return result

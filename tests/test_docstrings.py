@@ -15,7 +15,7 @@ numpydoc_validate = pytest.importorskip("numpydoc.validate")
 #: skvae.models, the methods they define, such as ``forward``).
 PUBLIC_MODULES = [
     "skvae", "skvae.estimators", "skvae.metrics", "skvae.datasets", "skvae.plotting",
-    "skvae.models", "skvae.losses", "skvae.utils",
+    "skvae.models", "skvae.losses", "skvae.utils", "skvae.callbacks",
 ]
 
 #: The numpydoc checks enforced (numpydoc.validate.ERROR_MSGS has the full list).

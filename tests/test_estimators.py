@@ -4,6 +4,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import pickle
+import warnings
 
 import joblib
 import numpy as np
@@ -15,7 +16,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
-from skorch.callbacks import Callback, LRScheduler
+from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 
 from skvae import BFVAE, DIPVAE, VAE, AnnealedVAE, BetaTCVAE, BetaVAE, FactorVAE
 from tests.conftest import TINY
@@ -182,6 +183,15 @@ def test_early_stopping(fa15):
         _tiny(VAE, early_stopping=True, validation_fraction=0.1).fit(X[:10])
 
 
+def test_a_users_early_stopping_callback_is_not_taken_for_an_interruption(fa15):
+    # skorch's EarlyStopping stops by raising KeyboardInterrupt, like Ctrl-C.
+    stop = EarlyStopping(monitor="train_loss", patience=1, threshold=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = _tiny(VAE, max_iter=50, callbacks=[stop]).fit(fa15[0][:300])
+    assert model.n_iter_ == 2
+
+
 class _CountEpochs(Callback):
     def initialize(self):
         self.epochs = 0
@@ -247,8 +257,9 @@ class _InterruptAt(Callback):
 
 def test_keyboard_interrupt_leaves_a_usable_model(fa15):
     X = fa15[0][:200]
-    with pytest.warns(UserWarning, match="interrupted after 2 of 10 epochs"):
+    with pytest.warns(UserWarning, match="interrupted after 2 of 10 epochs") as caught:
         model = _tiny(VAE, max_iter=10, callbacks=[_InterruptAt(2)]).fit(X)
+    assert caught[0].filename == __file__  # the caller's line, not scikit-learn's wrapper
     assert model.n_iter_ == 2
     assert np.all(np.isfinite(model.transform(X)))
 
