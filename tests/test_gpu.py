@@ -102,6 +102,22 @@ def test_bf16_mixed_precision_on_cuda(X):
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("early_stopping", [False, True])
+def test_disentanglement_scoring_on_cuda_scores_the_cpu_rows(X, early_stopping):
+    # The scored rows (validation or training rows) are gathered from the training tensor
+    # on the device; without a split the last score is that of the fitted model on X.
+    from skvae.callbacks import DisentanglementScoring
+    from skvae.metrics import make_disentanglement_scorer
+
+    params = dict(TINY, max_iter=3, early_stopping=early_stopping, validation_fraction=0.2)
+    model = BFVAE(device="cuda", callbacks=[DisentanglementScoring("fvh_lt")], **params).fit(X)
+    assert all(np.isfinite(row["fvh_lt"]) for row in model.history_)
+    if not early_stopping:
+        expected = make_disentanglement_scorer("fvh_lt")(model, X)
+        assert model.history_[-1]["fvh_lt"] == pytest.approx(expected, abs=1e-4)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("early_stopping", [False, True])
 def test_data_too_large_for_the_gpu_stays_pinned_on_the_host(X, monkeypatch, early_stopping):
     # With no room on the GPU, batches are gathered on the host and copied asynchronously;
     # the rows, their order and the noise are the same, so is the fitted model.
