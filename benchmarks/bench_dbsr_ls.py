@@ -13,7 +13,7 @@ of git revision REV is loaded too and timed alternately with the current one on 
 data (ratios baseline / current, largest coefficient difference).
 
 Run from the repository root:
-    python -m benchmarks.bench_dbsr_ls [--repeats 3] [--baseline REV] [--collinear]
+    python -m benchmarks.bench_dbsr_ls [--repeats 3] [--baseline REV] [--collinear] [--output NAME]
 """
 
 # Authors: The skvae developers
@@ -90,6 +90,8 @@ def main():
     parser.add_argument("--baseline", metavar="REV", help="git revision to compare against")
     parser.add_argument("--collinear", action="store_true",
                         help="add the AnnealedVAE codes of MNIST 5k (fits the model first)")
+    parser.add_argument("--output", default="bench_dbsr_ls",
+                        help="name of the result file in benchmarks/results (no .json)")
     args = parser.parse_args()
     baseline = load_revision(args.baseline) if args.baseline else None
     rng = np.random.RandomState(0)
@@ -132,7 +134,7 @@ def main():
             line += (f", {args.baseline} {base_seconds:.2f} s ({rows[-1]['speedup']:.2f}x; "
                      f"max coef difference {rows[-1]['max_coef_difference']:.1e})")
         print(line, flush=True)
-    print("written to", write_result("bench_dbsr_ls", {
+    print("written to", write_result(args.output, {
         "setting": f"dbsr_ls_from_codes, {N_ROWS} rows, 10 x 10 grid, 5 folds, "
                    f"fastest of {args.repeats}"
                    + (f", alternated with revision {args.baseline}" if baseline else ""),
