@@ -54,7 +54,8 @@ class DisentanglementScoring(Callback):
         evaluation; the ``_best`` flag follows the first), or a callable
         ``scorer(estimator, X)`` returning a number, such as a
         :class:`~skvae.metrics.DisentanglementScorer` with its own evaluation settings.
-        ``'fvh_lt'`` skips nothing: every metric runs the whole evaluation.
+        ``'fvh_lt'`` and ``'n_informative'`` (alone or together) skip DBSR-LS; the
+        other metrics run the whole evaluation.
     name : str, default=None
         History key of the score. Default: the metric's name, or ``'score'`` for a
         callable. Must be None when ``scoring`` is a list.

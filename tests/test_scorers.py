@@ -158,3 +158,33 @@ def test_scorers_bad_input(scorer, X):
         scorer(PCA(2).fit(X), X[:, :4])
     with pytest.raises(TypeError, match="inverse_transform"):
         scorer(FactorAnalysis(2).fit(X), X)
+
+
+def test_fvh_lt_metrics_alone_skip_dbsr_ls_with_the_same_values(X, monkeypatch):
+    from skvae import AlignedEnsemble
+    from skvae.metrics import _evaluation
+
+    pipe = make_pipeline(StandardScaler(), BFVAE(**TINY)).fit(X)
+    ensemble = AlignedEnsemble(BFVAE(**TINY), n_runs=2, random_state=0).fit(X)
+    models = {"pipeline": pipe, "pca": PCA(3).fit(X), "ensemble": ensemble}
+    expected = {name: evaluate(model, X, random_state=0) for name, model in models.items()}
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("DBSR-LS ran")
+
+    monkeypatch.setattr(_evaluation, "dbsr_ls_from_codes", refuse)
+    scorer = make_disentanglement_scorer(["fvh_lt", "n_informative"])
+    for name in ("pipeline", "pca"):
+        scores = scorer(models[name], X)
+        assert scores == {"fvh_lt": expected[name].lsdi_fvh_lt.lsdi,
+                          "n_informative": expected[name].n_informative}
+        assert fvh_lt_scorer(models[name], X) == expected[name].lsdi_fvh_lt.lsdi
+    with pytest.raises(AssertionError, match="DBSR-LS ran"):  # the others need it
+        lsdi_scorer(pipe, X)
+    with pytest.raises(AssertionError, match="DBSR-LS ran"):  # aggregated over the runs
+        fvh_lt_scorer(ensemble, X)
+    monkeypatch.undo()
+    assert fvh_lt_scorer(ensemble, X) == expected["ensemble"].lsdi_fvh_lt.lsdi
+    # the unused dbsr_ls_params are still checked, as evaluate checks them
+    with pytest.raises(ValueError, match="dbsr_ls_params has unknown keys"):
+        make_disentanglement_scorer("fvh_lt", dbsr_ls_params={"bogus": 1})(pipe, X)

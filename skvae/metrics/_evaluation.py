@@ -391,9 +391,12 @@ class DisentanglementEvaluation:
         return _html(header, frame, png, "KL per latent and FVH-LT / DBSR-LS heat maps")
 
 
-def _evaluate_single(estimator, X, *, threshold, informative, fvh_lt_params,
-                     dbsr_ls_params, random_state):
-    """:func:`evaluate` for one model (Pipeline or plain transformer), checked params."""
+def _encode_single(estimator, X, *, threshold, informative):
+    """Check one model (Pipeline or plain transformer) and encode ``X``.
+
+    Returns ``(leading, final, X_inner, Z, mask)``: the Pipeline's leading steps (or None)
+    and last step, ``X`` as the last step sees it, its codes and the informative mask.
+    """
     leading, final = _final_step(estimator)
     _check_decoder(final, "evaluate")
     check_is_fitted(estimator)
@@ -404,9 +407,16 @@ def _evaluate_single(estimator, X, *, threshold, informative, fvh_lt_params,
     Z = np.asarray(final.transform(X_inner), dtype=np.float64)
     if Z.ndim != 2:
         raise ValueError(f"transform returned an array of shape {Z.shape}; expected 2-D codes.")
-    n_latents = Z.shape[1]
-    mask = _informative_mask(final, threshold=threshold, mask=informative, n_latents=n_latents)
+    mask = _informative_mask(final, threshold=threshold, mask=informative, n_latents=Z.shape[1])
+    return leading, final, X_inner, Z, mask
 
+
+def _evaluate_single(estimator, X, *, threshold, informative, fvh_lt_params,
+                     dbsr_ls_params, random_state):
+    """:func:`evaluate` for one model (Pipeline or plain transformer), checked params."""
+    leading, final, X_inner, Z, mask = _encode_single(
+        estimator, X, threshold=threshold, informative=informative)
+    n_latents = Z.shape[1]
     fvh = fvh_lt(
         final, X_inner, informative=mask, threshold=threshold, random_state=random_state,
         **fvh_lt_params,
@@ -436,16 +446,19 @@ def _evaluate_single(estimator, X, *, threshold, informative, fvh_lt_params,
     )
 
 
+_EVALUATE_CONSTRAINTS = {
+    "estimator": "no_validation",
+    "X": ["array-like"],
+    "threshold": [Interval(Real, 0, None, closed="left"), None],
+    "informative": ["array-like", None],
+    "fvh_lt_params": [dict, None],
+    "dbsr_ls_params": [dict, None],
+    "random_state": ["random_state"],
+}
+
+
 @validate_params(
-    {
-        "estimator": "no_validation",
-        "X": ["array-like"],
-        "threshold": [Interval(Real, 0, None, closed="left"), None],
-        "informative": ["array-like", None],
-        "fvh_lt_params": [dict, None],
-        "dbsr_ls_params": [dict, None],
-        "random_state": ["random_state"],
-    },
+    _EVALUATE_CONSTRAINTS,
     # False: the user's fvh_lt_params / dbsr_ls_params are checked by fvh_lt and dbsr_ls
     prefer_skip_nested_validation=False,
 )
@@ -557,6 +570,39 @@ def evaluate(
         informative=informative, fvh_lt_params=fvh_lt_params,
         dbsr_ls_params=dbsr_ls_params, random_state=random_state,
     )
+
+
+@validate_params(_EVALUATE_CONSTRAINTS, prefer_skip_nested_validation=False)
+def _evaluate_fvh_lt(
+    estimator,
+    X,
+    *,
+    threshold=None,
+    informative=None,
+    fvh_lt_params=None,
+    dbsr_ls_params=None,
+    random_state=None,
+):
+    """The FVH-LT part of :func:`evaluate` alone, for scorers that need nothing else.
+
+    Takes :func:`evaluate`'s arguments, checked alike (``dbsr_ls_params`` included, though
+    unused), and returns ``(lsdi_fvh_lt, n_informative)`` equal to those of
+    ``evaluate(estimator, X, ...)``, or None for an :class:`~skvae.AlignedEnsemble`, whose
+    FVH-LT is aggregated over its aligned runs by :func:`evaluate`.
+    """
+    fvh_lt_params = _check_params(fvh_lt_params, "fvh_lt_params")
+    _check_params(dbsr_ls_params, "dbsr_ls_params")
+
+    from skvae.estimators._aligned_ensemble import AlignedEnsemble  # avoid an import cycle
+
+    if isinstance(_final_step(estimator)[1], AlignedEnsemble):
+        return None
+    threshold = 0.1 if threshold is None else threshold
+    _, final, X_inner, _, mask = _encode_single(estimator, X, threshold=threshold,
+                                                informative=informative)
+    fvh = fvh_lt(final, X_inner, informative=mask, threshold=threshold,
+                 random_state=random_state, **fvh_lt_params)
+    return fvh.lsdi, int(mask.sum())
 
 
 # --------------------------------------------------------------------------- aligned runs

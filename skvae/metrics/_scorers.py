@@ -3,9 +3,11 @@
 # Authors: The skvae developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from types import SimpleNamespace
+
 import numpy as np
 
-from skvae.metrics._evaluation import evaluate
+from skvae.metrics._evaluation import _evaluate_fvh_lt, evaluate
 
 __all__ = [
     "DisentanglementScorer",
@@ -34,6 +36,8 @@ _METRICS = {
         "AlignedEnsemble only: mean GAS stability of the informative reference latents",
     ),
 }
+#: Metrics read from FVH-LT alone: a scorer of only these skips DBSR-LS (same values).
+_FVH_LT_METRICS = {"fvh_lt", "n_informative"}
 _EVALUATE_PARAMS = ("threshold", "informative", "fvh_lt_params", "dbsr_ls_params",
                     "random_state")
 #: Defaults of the scorers: fixed seed, so that every candidate of a search is scored on
@@ -56,10 +60,12 @@ class DisentanglementScorer:
     """A label-free scorer ``scorer(estimator, X, y=None)``: greater is better.
 
     Runs :func:`~skvae.metrics.evaluate` once on ``(estimator, X)`` and returns the
-    requested metric(s). Works on any fitted transformer with ``transform`` and
-    ``inverse_transform`` (skvae estimators, :class:`~skvae.AlignedEnsemble`,
-    PCA, FastICA, ...), and on a :class:`~sklearn.pipeline.Pipeline` ending in
-    one (its leading steps transform ``X``). Picklable, so it can be used by
+    requested metric(s); a scorer of only ``'fvh_lt'`` and ``'n_informative'`` runs the
+    FVH-LT part alone (same values, without DBSR-LS). Works on any fitted
+    transformer with ``transform`` and ``inverse_transform`` (skvae estimators,
+    :class:`~skvae.AlignedEnsemble`, PCA, FastICA, ...), and on a
+    :class:`~sklearn.pipeline.Pipeline` ending in one (its leading steps transform
+    ``X``). Picklable, so it can be used by
     :class:`~sklearn.model_selection.GridSearchCV` with ``n_jobs > 1``. Build it
     with :func:`make_disentanglement_scorer`.
 
@@ -112,7 +118,13 @@ class DisentanglementScorer:
             The metric (greater is better), or a dict of them when ``metric`` is a
             list.
         """
-        evaluation = evaluate(estimator, X, **self.params)
+        metrics = {self.metric} if isinstance(self.metric, str) else set(self.metric)
+        partial = (_evaluate_fvh_lt(estimator, X, **self.params)
+                   if metrics <= _FVH_LT_METRICS else None)
+        if partial is None:
+            evaluation = evaluate(estimator, X, **self.params)
+        else:  # the parts of an evaluation that these metrics read
+            evaluation = SimpleNamespace(lsdi_fvh_lt=partial[0], n_informative=partial[1])
         if isinstance(self.metric, str):
             return float(_METRICS[self.metric][0](evaluation))
         return {m: float(_METRICS[m][0](evaluation)) for m in self.metric}
@@ -155,7 +167,10 @@ def make_disentanglement_scorer(metric="lsdi", **params):
     evaluation and returning a dict, which scikit-learn accepts as a multi-metric
     ``scoring`` (``cv_results_`` gets a ``mean_test_<name>`` column per metric;
     pick one with ``refit='<name>'``). This is cheaper than a dict of scorers,
-    which evaluates once per scorer.
+    which evaluates once per scorer. A scorer of only ``'fvh_lt'`` and
+    ``'n_informative'`` skips DBSR-LS, which they do not read (the values are
+    those of the full evaluation; not for an :class:`~skvae.AlignedEnsemble`,
+    whose aggregated evaluation always runs whole).
 
     Parameters
     ----------
