@@ -188,3 +188,5 @@ def test_fvh_lt_metrics_alone_skip_dbsr_ls_with_the_same_values(X, monkeypatch):
     # the unused dbsr_ls_params are still checked, as evaluate checks them
     with pytest.raises(ValueError, match="dbsr_ls_params has unknown keys"):
         make_disentanglement_scorer("fvh_lt", dbsr_ls_params={"bogus": 1})(pipe, X)
+    with pytest.raises(ValueError, match="'threshold' parameter of evaluate"):
+        make_disentanglement_scorer("fvh_lt", threshold=-1)(pipe, X)

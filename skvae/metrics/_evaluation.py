@@ -25,7 +25,11 @@ from skvae.metrics._informative import (
     _latent_and_feature_names,
 )
 from skvae.metrics._lsdi import LSDIComponents, _entropy, _lsdi
-from skvae.utils._sklearn_compat import Interval, validate_params
+from skvae.utils._sklearn_compat import (
+    Interval,
+    validate_parameter_constraints,
+    validate_params,
+)
 
 __all__ = ["DisentanglementEvaluation", "GASEvaluation", "evaluate"]
 
@@ -572,7 +576,6 @@ def evaluate(
     )
 
 
-@validate_params(_EVALUATE_CONSTRAINTS, prefer_skip_nested_validation=False)
 def _evaluate_fvh_lt(
     estimator,
     X,
@@ -590,6 +593,10 @@ def _evaluate_fvh_lt(
     ``evaluate(estimator, X, ...)``, or None for an :class:`~skvae.AlignedEnsemble`, whose
     FVH-LT is aggregated over its aligned runs by :func:`evaluate`.
     """
+    arguments = {"estimator": estimator, "X": X, "threshold": threshold,
+                 "informative": informative, "fvh_lt_params": fvh_lt_params,
+                 "dbsr_ls_params": dbsr_ls_params, "random_state": random_state}
+    validate_parameter_constraints(_EVALUATE_CONSTRAINTS, arguments, caller_name="evaluate")
     fvh_lt_params = _check_params(fvh_lt_params, "fvh_lt_params")
     _check_params(dbsr_ls_params, "dbsr_ls_params")
 

@@ -8,6 +8,7 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import (
     HasMethods,
     StrOptions,
+    validate_parameter_constraints,
     validate_params,
 )
 from sklearn.utils._param_validation import Interval as _Interval
@@ -20,6 +21,7 @@ __all__ = [
     "_fit_context",
     "_safe_indexing",
     "validate_data",
+    "validate_parameter_constraints",
     "validate_params",
 ]
 
