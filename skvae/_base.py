@@ -16,12 +16,18 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from skvae._engine import VAENet, _TensorSplit, make_callbacks
+from skvae._engine import VAENet, _TensorSplit, make_callbacks, n_batches
 from skvae.losses._elbo import kl_per_latent
 from skvae.losses._objective import Objective
 from skvae.models import ConvDecoder, ConvEncoder, Discriminator, MLPDecoder, MLPEncoder, VAEModule
 from skvae.models._conv import _conv_sizes
-from skvae.utils._sklearn_compat import Interval, StrOptions, _fit_context, validate_data
+from skvae.utils._sklearn_compat import (
+    Interval,
+    StrOptions,
+    _fit_context,
+    _wrap_data_with_container,
+    validate_data,
+)
 from skvae.utils._torch import batched, iter_batches, resolve_device, training_tensor
 
 logger = logging.getLogger(__name__)
@@ -29,6 +35,13 @@ logger = logging.getLogger(__name__)
 #: Monte-Carlo draws of eps used by score_samples. The same draws serve every sample, so the
 #: score of a row does not depend on which other rows are scored with it.
 _N_SCORE_DRAWS = 8
+
+
+def _discard_fitted_state(estimator):
+    """Delete the fitted attributes (scikit-learn's ``name_``), so a failed fit leaves none."""
+    for name in [name for name in vars(estimator)
+                 if name.endswith("_") and not name.startswith("__")]:
+        delattr(estimator, name)
 
 
 def _check_positive_integers(name, values):
@@ -145,6 +158,7 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self : object
             The fitted estimator.
         """
+        _discard_fitted_state(self)  # a fit that fails leaves it unfitted, not half updated
         # Row-major: minibatches gather rows, which is slow on column-major data.
         X = validate_data(self, X, dtype=np.float32, order="C", ensure_min_samples=2)
         self._check_input(X)
@@ -154,11 +168,10 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             np.iinfo(np.int32).max, size=6
         )
         train_split, n_train = self._make_split(len(X), seed_split)
-        steps_per_epoch = max(1, n_train // min(self.batch_size, n_train))
         objective = Objective(
             likelihood=self.likelihood,
             dataset_size=n_train,
-            **self._objective_params(steps_per_epoch * self.max_iter),
+            **self._objective_params(n_batches(n_train, self.batch_size) * self.max_iter),
         )
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(int(seed_init))
@@ -169,6 +182,10 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             if disc_params
             else None
         )
+        # What the fitted methods use (training callbacks score snapshots of the model):
+        # the fitted configuration, not parameters set after the fit.
+        self._likelihood = self.likelihood
+        self._score_seed = int(seed_score)
         noise = torch.Generator(device=device).manual_seed(int(seed_noise))
         cuda_graph = self._use_cuda_graph(device, discriminator)
         # Copies: skorch initialises callbacks in place, and fit must not change parameters.
@@ -205,8 +222,6 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         )
         net.fit(training_tensor(X, device), None)
 
-        for name in ("discriminator_", "validation_scores_"):  # from a previous fit
-            self.__dict__.pop(name, None)
         self.module_ = net.module_.eval()
         if discriminator is not None:
             self.discriminator_ = net.discriminator_.eval()
@@ -217,10 +232,6 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.loss_curve_ = [row["train_loss"] for row in self.history_]
         if self.early_stopping:
             self.validation_scores_ = [row["valid_loss"] for row in self.history_]
-        self._score_seed = int(seed_score)
-        # What transform and the other fitted methods use: the fitted configuration, not
-        # parameters set after the fit.
-        self._likelihood = self.likelihood
         self.kl_per_latent_ = self._mean_kl(X)
         if net.interrupted_:
             warnings.warn(
@@ -244,7 +255,6 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         """
         estimator = copy.copy(self)
         estimator.module_, estimator.device_ = module, device
-        estimator._likelihood = self.likelihood
         estimator.kl_per_latent_ = estimator._mean_kl(X)
         return estimator
 
@@ -350,21 +360,24 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         Z : ndarray of shape (n_samples, n_components)
             Posterior means, float32.
         Z_std : ndarray of shape (n_samples, n_components)
-            Posterior standard deviations, float32. Only returned when ``return_std`` is
+            Posterior standard deviations, float32 (a DataFrame like ``Z`` under
+            ``set_output(transform="pandas")``). Only returned when ``return_std`` is
             True.
         """
         check_is_fitted(self)
         if not isinstance(return_std, (bool, np.bool_)):
             raise ValueError(f"return_std must be a bool, got {return_std!r}.")
-        X = validate_data(self, X, dtype=np.float32, reset=False)
+        Z = validate_data(self, X, dtype=np.float32, reset=False)
         if not return_std:
-            return batched(lambda x: self.module_.encoder(x)[0], X, self.device_)
+            return batched(lambda x: self.module_.encoder(x)[0], Z, self.device_)
 
         def mean_and_std(x):
             mu, logvar = self.module_.encoder(x)
             return mu, torch.exp(0.5 * logvar)
 
-        return tuple(batched(mean_and_std, X, self.device_))
+        Z, Z_std = batched(mean_and_std, Z, self.device_)
+        # set_output wraps the first output; the second gets the same container.
+        return Z, _wrap_data_with_container("transform", Z_std, X, self)
 
     def inverse_transform(self, X):
         """Decode latent codes to the means of p(x|z).
@@ -421,8 +434,10 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
         ``ELBO = E_q[log p(x|z)] - KL(q(z|x) || p(z))``, with the KL computed analytically and
         the expectation estimated from 8 fixed draws of the reparameterisation noise (seeded
-        at fit time and shared by all rows, so a row's score does not depend on the others).
-        The Gaussian log-likelihood includes its ``-0.5 * log(2 pi)`` constant per feature.
+        at fit time and shared by all rows, so a row's score does not depend on the others,
+        up to float64 rounding). The Gaussian log-likelihood includes its
+        ``-0.5 * log(2 pi)`` constant per feature. A row so far outside the training data
+        that its ELBO overflows float64 scores ``-inf``, with a warning.
 
         Parameters
         ----------
@@ -443,8 +458,8 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             )
         ).to(self.device_)
         objective = Objective(likelihood=self._likelihood)
-        # Float64 makes a row's score independent of the batch it is computed in (float32
-        # matrix products round differently for different batch sizes).
+        # Float64 makes a row's score independent of the batch it is computed in, to about
+        # 1e-15 (float32 matrix products round differently for different batch sizes).
         module = copy.deepcopy(self.module_).double()
 
         def elbo(x):
@@ -457,7 +472,16 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             ).view(_N_SCORE_DRAWS, -1)
             return -nll.mean(0) - kl_per_latent(mu, logvar).sum(1)
 
-        return batched(elbo, X, self.device_, batch_size=2048).astype(np.float64)
+        scores = batched(elbo, X, self.device_, batch_size=2048).astype(np.float64)
+        overflow = ~np.isfinite(scores)  # NaN from inf - inf: the ELBO is not above -inf
+        if overflow.any():
+            warnings.warn(
+                f"The ELBO of {overflow.sum()} of {len(scores)} rows overflowed float64 "
+                "(values far outside the training data); they score -inf.",
+                RuntimeWarning, stacklevel=2,
+            )
+            scores[overflow] = -np.inf
+        return scores
 
     def score(self, X, y=None):
         """Mean ELBO of ``X`` in nats (greater is better); see :meth:`score_samples`.
@@ -497,6 +521,9 @@ class _BaseVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                         getattr(self, name).to(device)
             else:
                 self.device_ = "cpu"
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "module_")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -13,7 +13,7 @@ import logging
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping, EpochTimer
+from skorch.callbacks import BatchScoring, Callback, EarlyStopping, EpochScoring, EpochTimer
 
 from skvae.losses._objective import TERM_NAMES, capacity_at, discriminator_loss
 
@@ -29,6 +29,12 @@ class _Rows:
 
     def __len__(self):
         return len(self.data) if self.index is None else len(self.index)
+
+
+def n_batches(n_rows, batch_size):
+    """Minibatches per epoch: the full ones, and the last unless it has a single row."""
+    batch_size = min(batch_size, n_rows)
+    return n_rows // batch_size + (n_rows % batch_size > 1)
 
 
 class _SliceIterator:
@@ -58,8 +64,7 @@ class _SliceIterator:
         self.generator = generator
 
     def __len__(self):
-        n = len(self.rows)
-        return n // self.batch_size + (n % self.batch_size > 1)
+        return n_batches(len(self.rows), self.batch_size)
 
     def __iter__(self):
         data, index = self.rows.data, self.rows.index
@@ -322,6 +327,7 @@ class VAENet(NeuralNet):
         totals, n_rows = None, 0
         for batch in iterator:
             self.notify("on_batch_begin", batch=batch, training=training)
+            self.history.record_batch(f"{prefix}_batch_size", len(batch))
             step = step_fn(batch, **fit_params)
             # Every step returns the same float32 terms in the same order.
             weighted = torch.stack(list(step.values())) * len(batch)
@@ -329,20 +335,24 @@ class VAENet(NeuralNet):
             n_rows += len(batch)
             self.notify("on_batch_end", batch=batch, training=training, **step)
         means = dict(zip(step, (totals / n_rows).tolist()))
-        if prefix == "train":
-            self.history.record("train_loss", means.pop("loss"))
-            for name in TERM_NAMES:  # terms the objective leaves out are zero
-                self.history.record(name, means.pop(name, 0.0))
-            for key, value in means.items():
-                self.history.record(key, value)
-        else:
-            self.history.record("valid_loss", means["loss"])
-        loss = self.history[-1, f"{prefix}_loss"]
+        loss = means.pop("loss")
         if not np.isfinite(loss):
             raise NonFiniteLossError(
                 f"The {prefix} loss became {loss} at epoch {len(self.history)}. Standardise the "
                 "features, lower learning_rate, or lower beta, capacity or gamma."
             )
+        # What skorch's PassthroughScoring records from per-batch losses (which would cost a
+        # host sync per step): the epoch's loss and whether it is the lowest so far, read by
+        # Checkpoint (monitor='valid_loss_best' or 'train_loss_best') and friends.
+        key = f"{prefix}_loss"
+        self.history.record(key, loss)
+        self.history.record(f"{key}_best",
+                            all(loss < row[key] for row in self.history[:-1] if key in row))
+        if prefix == "train":
+            for name in TERM_NAMES:  # terms the objective leaves out are zero
+                self.history.record(name, means.pop(name, 0.0))
+            for name, value in means.items():
+                self.history.record(name, value)
 
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
         self.interrupted_ = False
@@ -363,9 +373,6 @@ class VAENet(NeuralNet):
         self.graph_warmup_done_ = 0
         return super().initialize()
 
-    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
-        pass  # no per-batch history rows: terms are aggregated per epoch
-
 
 def make_callbacks(*, early_stopping, n_iter_no_change, tol, verbose, callbacks):
     """The callbacks of a fit: the user's, the progress bar, then early stopping.
@@ -376,11 +383,17 @@ def make_callbacks(*, early_stopping, n_iter_no_change, tol, verbose, callbacks)
     """
     for position, item in enumerate(callbacks or []):
         callback = item[1] if isinstance(item, tuple) and len(item) == 2 else item
-        if not (isinstance(callback, Callback)
-                or isinstance(callback, type) and issubclass(callback, Callback)):
+        kind = callback if isinstance(callback, type) else type(callback)
+        if not issubclass(kind, Callback):
             raise ValueError(
                 "callbacks must hold skorch Callback instances or (name, Callback) pairs; "
                 f"got {item!r} at position {position}."
+            )
+        if issubclass(kind, (EpochScoring, BatchScoring)):
+            raise ValueError(
+                f"{kind.__name__} (position {position}) scores predictions y_pred, which a "
+                "VAE does not make; use skvae.callbacks.DisentanglementScoring, which "
+                "records any scorer(estimator, X) per epoch."
             )
     result = list(callbacks or [])
     if verbose:

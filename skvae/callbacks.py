@@ -20,7 +20,8 @@ from skvae.metrics._scorers import DisentanglementScorer
 
 __all__ = ["DisentanglementScoring"]
 
-_RESERVED_KEYS = {"epoch", "dur", "batches", "train_loss", "valid_loss", *TERM_NAMES}
+_RESERVED_KEYS = {"epoch", "dur", "batches", "train_loss", "valid_loss",
+                  "train_loss_best", "valid_loss_best", *TERM_NAMES}
 
 
 def _is_scorer(scoring):
@@ -121,6 +122,11 @@ class DisentanglementScoring(Callback):
             )
         if not is_callable:
             DisentanglementScorer(self.scoring)  # checks the metric names, with its messages
+            if "stability" in ([self.scoring] if isinstance(self.scoring, str) else self.scoring):
+                raise ValueError(
+                    "scoring='stability' needs repeated runs aligned by GAS (an "
+                    "AlignedEnsemble), but the callback scores one model as it trains."
+                )
         if is_list and self.name is not None:
             raise ValueError(
                 "name must be None when scoring is a list (each metric is recorded under "

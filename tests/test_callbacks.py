@@ -115,6 +115,9 @@ def test_aligned_ensemble_runs_are_scored_each(table):
     ({"scoring": ["lsdi", "fvh_lt"], "name": "x"}, "name must be None when scoring is a list"),
     ({"scoring": "lsdi", "name": "kl"}, "other than the history's own keys"),
     ({"scoring": "lsdi", "name": ""}, "non-empty string"),
+    ({"scoring": "stability"}, "needs repeated runs aligned by GAS"),
+    ({"scoring": ["lsdi", "stability"]}, "needs repeated runs aligned by GAS"),
+    ({"scoring": "lsdi", "name": "train_loss_best"}, "other than the history's own keys"),
     ({"max_rows": 1}, "max_rows must be an integer >= 2"),
     ({"max_rows": True}, "max_rows must be an integer >= 2"),
     ({"X": np.zeros((10, 3))}, "X has 3 features, but the estimator is fitted on 15"),
@@ -129,3 +132,17 @@ def test_a_scorer_returning_something_else_than_a_number_is_refused(table):
     with pytest.raises(TypeError, match="expected a number"):
         _model(max_iter=1, callbacks=[
             DisentanglementScoring(lambda estimator, X: "high")]).fit(table)
+
+
+def test_a_scorer_sees_the_model_being_trained_not_a_previous_fit(table):
+    seen = []
+
+    def elbo(estimator, X):  # score needs the fit's seed, set before the first epoch
+        seen.append({name: hasattr(estimator, name) for name in ("history_", "n_iter_")})
+        return estimator.score(X)
+
+    model = _model(max_iter=2, callbacks=[DisentanglementScoring(elbo, name="elbo")])
+    for _ in range(2):  # the refit's snapshots hold nothing of the first fit
+        model.fit(table)
+        assert model.history_[-1]["elbo"] == model.score(table.astype(np.float32))
+    assert seen == [{"history_": False, "n_iter_": False}] * 4

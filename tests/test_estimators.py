@@ -71,9 +71,13 @@ def test_transform_return_std_gives_the_posterior_that_the_kl_is_computed_from(f
     kl = 0.5 * (Z.astype(float) ** 2 + Z_std.astype(float) ** 2 - 1
                 - 2 * np.log(Z_std.astype(float))).mean(axis=0)
     np.testing.assert_allclose(kl, model.kl_per_latent_, rtol=1e-4, atol=1e-6)
-    frame = model.set_output(transform="pandas").transform(X, return_std=True)
-    assert isinstance(frame[0], pd.DataFrame)
-    np.testing.assert_array_equal(frame[1], Z_std)
+    index = pd.RangeIndex(1000, 1300)
+    means, stds = model.set_output(transform="pandas").transform(
+        pd.DataFrame(X, index=index), return_std=True)
+    for frame, values in ((means, Z), (stds, Z_std)):  # both wrapped, not only the first
+        assert isinstance(frame, pd.DataFrame) and frame.index.equals(index)
+        assert list(frame.columns) == ["bfvae0", "bfvae1", "bfvae2"]
+        np.testing.assert_array_equal(frame, values)
     with pytest.raises(ValueError, match="return_std must be a bool"):
         model.transform(X, return_std="yes")
 
@@ -262,6 +266,80 @@ def test_keyboard_interrupt_leaves_a_usable_model(fa15):
     assert caught[0].filename == __file__  # the caller's line, not scikit-learn's wrapper
     assert model.n_iter_ == 2
     assert np.all(np.isfinite(model.transform(X)))
+
+
+class _RecordCapacity(Callback):
+    def on_batch_end(self, net, training=False, **terms):
+        if training:
+            self.capacity = [*getattr(self, "capacity", []), terms["capacity"].item()]
+
+
+@pytest.mark.parametrize("n_rows, steps_per_epoch", [(300, 2), (256, 1), (257, 1)])
+def test_capacity_ramps_over_the_first_half_of_the_steps(n_rows, steps_per_epoch):
+    # 300 rows at batch 256: a full batch and a last one of 44 rows, two steps an epoch (a
+    # last batch of a single row is dropped). The ramp was once counted in full batches.
+    X = np.random.RandomState(0).normal(size=(n_rows, 4))
+    model = AnnealedVAE(n_components=2, hidden_layer_sizes=(8,), max_iter=4, capacity=24.0,
+                        callbacks=[_RecordCapacity()], random_state=0).fit(X)
+    n_steps = 4 * steps_per_epoch
+    expected = 24.0 * np.minimum(1.0, np.arange(n_steps) / (n_steps // 2))
+    np.testing.assert_allclose(model.callbacks_[0].capacity, expected)
+
+
+def test_skorch_checkpoint_and_per_batch_callbacks_work(fa15, tmp_path):
+    from skorch.callbacks import Checkpoint, ProgressBar
+
+    X = fa15[0][:300]
+    plain = _tiny(VAE, max_iter=4).fit(X)
+    losses = plain.loss_curve_
+    # Known answer: the flag is True where the loss is below every earlier epoch's.
+    assert [row["train_loss_best"] for row in plain.history_] == [
+        all(loss < earlier for earlier in losses[:i]) for i, loss in enumerate(losses)]
+    checkpoint = Checkpoint(monitor="train_loss_best", dirname=str(tmp_path / "best"))
+    batches = LRScheduler(policy="StepLR", step_size=1000, step_every="batch")
+    model = _tiny(VAE, max_iter=4, callbacks=[checkpoint, batches, ProgressBar()]).fit(X)
+    assert model.loss_curve_ == losses  # the callbacks leave training alone
+    assert (tmp_path / "best" / "params.pt").exists()
+    assert sum(row["event_cp"] for row in model.history_) == sum(
+        row["train_loss_best"] for row in plain.history_)
+    # The default monitor, valid_loss_best, with a validation split; and no monitor at all.
+    model = _tiny(VAE, max_iter=3, early_stopping=True,
+                  callbacks=[Checkpoint(dirname=str(tmp_path / "valid"))]).fit(X)
+    assert "valid_loss_best" in model.history_[-1] and (tmp_path / "valid").is_dir()
+    _tiny(VAE, callbacks=[Checkpoint(monitor=None, dirname=str(tmp_path / "every"))]).fit(X)
+    assert (tmp_path / "every" / "params.pt").exists()
+
+
+@pytest.mark.parametrize("name", ["EpochScoring", "BatchScoring"])
+def test_prediction_scoring_callbacks_are_refused_with_the_alternative(fa15, name):
+    import skorch.callbacks
+
+    callback = getattr(skorch.callbacks, name)("r2")
+    with pytest.raises(ValueError, match=f"{name} .*DisentanglementScoring"):
+        _tiny(VAE, callbacks=[callback]).fit(fa15[0][:100])
+
+
+def test_a_failed_refit_leaves_the_estimator_unfitted(fa15):
+    X = fa15[0][:200]
+    model = _tiny(VAE).fit(X)
+    with pytest.raises(ValueError, match="Standardise the features"):
+        model.fit(X[:, :4] * 1e25)
+    with pytest.raises(NotFittedError):  # not the previous module with the new width
+        model.transform(X[:, :4])
+
+
+def test_score_of_rows_whose_elbo_overflows_is_minus_inf_with_a_warning(fa15):
+    X = fa15[0][:200]
+    model = _tiny(VAE).fit(X)
+    far = X * 1e4  # finite, but the posterior variance of many rows overflows float64
+    with pytest.warns(RuntimeWarning, match=r"rows overflowed float64.*score -inf"):
+        scores = model.score_samples(far)
+    assert not np.isnan(scores).any() and np.isneginf(scores).any()
+    assert np.isfinite(scores[np.isfinite(scores)]).all()
+    assert model.score(far) == -np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isfinite(model.score_samples(X)).all()
 
 
 def test_nan_loss_stops_with_a_clear_error(fa15):

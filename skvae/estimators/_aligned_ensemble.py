@@ -14,6 +14,7 @@ from sklearn.utils import check_random_state, get_tags, resample
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from skvae._base import _discard_fitted_state
 from skvae.metrics._evaluation import _evaluate_runs
 from skvae.metrics._gas import gas_align
 from skvae.metrics._informative import _final_step, _informative_mask
@@ -220,6 +221,7 @@ class AlignedEnsemble(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self : object
             The fitted ensemble.
         """
+        _discard_fitted_state(self)  # a fit that fails leaves it unfitted, not half updated
         n_samples = self._check_X(X, reset=True).shape[0]
         if n_samples < _MIN_EVAL_ROWS:
             raise ValueError(
@@ -450,6 +452,9 @@ class AlignedEnsemble(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """
         check_is_fitted(self)
         return self.estimators_[self.reference_].sample(n_samples, random_state=random_state)
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "alignment_")  # set once the runs are fitted and aligned
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

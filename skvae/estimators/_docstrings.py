@@ -59,10 +59,14 @@ SHARED = """hidden_layer_sizes : tuple of int, default=(128, 64)
     verbose : int, default=0
         Show a progress bar with the loss terms when positive.
     callbacks : list of skorch callbacks, default=None
-        Extra skorch callbacks (e.g. ``Checkpoint``, ``LRScheduler``), run after the
-        built-in ones; ``fit`` runs copies of them (``callbacks_``). Loss terms are
-        recorded per epoch, not per batch. The ``batch`` passed to batch callbacks lives
-        in a buffer reused by later batches: copy it (``batch.clone()``) to keep it."""
+        Extra skorch callbacks (e.g. ``Checkpoint``, ``LRScheduler``,
+        :class:`~skvae.callbacks.DisentanglementScoring`), run before the built-in
+        progress bar and early stopping; ``fit`` runs copies of them (``callbacks_``).
+        Loss terms are recorded per epoch, not per batch, with ``train_loss_best`` and
+        ``valid_loss_best`` for ``Checkpoint``. skorch's ``EpochScoring`` and
+        ``BatchScoring`` score predictions, which a VAE does not make: they are refused.
+        The ``batch`` passed to batch callbacks lives in a buffer reused by later
+        batches: copy it (``batch.clone()``) to keep it."""
 
 ATTRIBUTES = """Attributes
     ----------
@@ -73,8 +77,9 @@ ATTRIBUTES = """Attributes
         latent with KL above about 0.1 nats is informative.
     history_ : list of dict
         One dict per epoch: ``train_loss`` and the terms ``reconstruction``, ``kl``,
-        ``capacity``, ``tc``, ``dip`` (plus ``valid_loss``, ``discriminator_loss``, ``dur``
-        when they apply).
+        ``capacity``, ``tc``, ``dip``, ``dur`` (plus ``valid_loss`` and
+        ``discriminator_loss`` when they apply), the flags ``train_loss_best`` and
+        ``valid_loss_best``, and what callbacks record.
     loss_curve_ : list of float
         Training loss per epoch.
     validation_scores_ : list of float

@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 from sklearn.utils._param_validation import Interval as _Interval
+from sklearn.utils._set_output import _wrap_data_with_container
 from sklearn.utils.validation import validate_data
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "StrOptions",
     "_fit_context",
     "_safe_indexing",
+    "_wrap_data_with_container",
     "validate_data",
     "validate_parameter_constraints",
     "validate_params",
