@@ -552,6 +552,7 @@ class _NoTransform:
         (dict(lambdas=(0.1,)), ValueError, "lambdas"),
         (dict(lambdas="bic"), ValueError, "lambdas"),
         (dict(n_lambdas=0), ValueError, "n_lambdas"),
+        (dict(n_lambdas=1), ValueError, "n_lambdas"),  # lambda_max alone: always zero
         (dict(cv=1), ValueError, "cv"),
         (dict(tol=-1.0), ValueError, "tol"),
         (dict(lambda_min_ratio=0.0), ValueError, "lambda_min_ratio"),

@@ -216,6 +216,13 @@ def test_result_views(tiny_vae, fa15):
     assert "lsdi=" in repr(ev)
 
 
+def test_an_evaluation_at_threshold_zero_plots(tiny_vae, fa15):
+    ev = evaluate(tiny_vae, fa15[:500], threshold=0, random_state=0)
+    assert ev.informative.all()  # every latent has a positive KL
+    titles = [ax.get_title() for ax in ev.plot().axes]  # its log KL axis has no 0 line
+    assert "KL per latent" in titles and "data:image/png" in ev._repr_html_()
+
+
 def test_linear_model_without_kl_plots_two_heatmaps():
     W = _blocks(2, 3)
     X = _data(W)

@@ -242,6 +242,22 @@ def test_bad_input():
         fvh_lt(pca, X, informative=[True, True, True])
     with pytest.raises(ValueError, match="NaN"):
         fvh_lt(pca, np.where(X > 2, np.nan, X))
+    # one row has no spread to scale the grid by (V was all zero, the LSDI 0)
+    with pytest.raises(ValueError, match="grid_scale='data' .* at least 2 rows; got 1"):
+        fvh_lt(pca, X[:1])
+
+
+class _NaNDecoder(PCA):
+    def inverse_transform(self, X):
+        decoded = super().inverse_transform(X)
+        decoded[0, 0] = np.nan
+        return decoded
+
+
+def test_a_decoder_returning_nan_is_an_error_not_an_lsdi():
+    X = np.random.RandomState(0).normal(size=(50, 4))
+    with pytest.raises(ValueError, match="inverse_transform returned non-finite values"):
+        fvh_lt(_NaNDecoder(2).fit(X), X)
 
 
 def _plotting_available():

@@ -137,6 +137,8 @@ def test_bad_input():
     codes, _, _ = _planted_runs(n_runs=2, k=3)
     with pytest.raises(ValueError, match="at least 2 runs"):
         gas_align(codes[:1])
+    with pytest.raises(ValueError, match=r"codes of several runs.*one array of shape \(\d+, 3\)"):
+        gas_align(codes[0])  # one run's codes: its rows were taken for runs
     with pytest.raises(ValueError, match="same shape"):
         gas_align([codes[0], codes[1][:, :2]])
     with pytest.raises(ValueError, match="same shape"):

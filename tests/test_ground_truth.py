@@ -4,6 +4,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import time
+from functools import partial
 
 import numpy as np
 import pytest
@@ -152,6 +153,19 @@ def test_mig_bad_input(two_factors):
         mig_score(np.c_[y0, y0], y0, n_bins=1)
     with pytest.raises(ValueError):
         mig_score(np.c_[y0, y0], y0[:-1])
+
+
+@pytest.mark.parametrize("score", [
+    sap_score, partial(sap_score, continuous_factors=False, random_state=0),
+    partial(dci_scores, random_state=0),
+])
+def test_constant_factors_are_refused_as_by_mig(two_factors, score):
+    # SAP counted a constant factor as 0 (halving the score), DCI let it drag completeness
+    y0, y1 = two_factors
+    with pytest.raises(ValueError, match=r"factors \[1\] are constant: (SAP|DCI) is undefined"):
+        score(np.c_[y0, y1], np.c_[y0, np.ones_like(y0)])
+    with pytest.raises(ValueError, match="minimum of 2 is required"):
+        score(np.c_[y0, y1][:1], np.c_[y0, y1][:1])
 
 
 # --------------------------------------------------------------------------------------

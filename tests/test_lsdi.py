@@ -64,7 +64,7 @@ def test_degenerate_cases_are_zero(matrix, mask):
         ([[1, -1], [0, 1]], None, ValueError, "non-negative"),
         ([[1, np.nan], [0, 1]], None, ValueError, "NaN"),
         ([[1, np.inf], [0, 1]], None, ValueError, "infinity"),
-        ([[1, 0], [0, 1]], [True], ValueError, "2 latents"),
+        ([[1, 0], [0, 1]], [True], ValueError, "1 entries, one per latent, but there are 2"),
         ([[1, 0], [0, 1]], [1, 0], TypeError, "booleans"),
     ],
 )

@@ -183,12 +183,43 @@ def test_plot_kl_threshold_moves_bars_between_groups():
         ([1.0, -0.1], {}, "non-negative"),
         ([1.0, np.nan], {}, "finite"),
         ([1.0, 2.0], {"labels": ["a"]}, "labels"),
-        ([1.0, 2.0], {"threshold": 0.0}, "threshold"),
+        ([1.0, 2.0], {"threshold": -0.1}, "threshold must be a non-negative number"),
+        ([1.0, 2.0], {"threshold": None}, "threshold must be a non-negative number"),
+        ([1.0, 2.0], {"threshold": "0.1"}, "threshold must be a non-negative number"),
+        ([1.0, 2.0], {"threshold": np.inf}, "threshold must be a non-negative number"),
     ],
 )
 def test_plot_kl_bad_input(kl, kwargs, match):
     with pytest.raises(ValueError, match=match):
         plot_kl(kl, **kwargs)
+
+
+def test_plot_kl_threshold_zero_has_no_line_on_the_log_axis():
+    # evaluate accepts threshold=0 (every latent with a positive KL is informative)
+    ax = plot_kl([1.0, 1e-3, 0.0], threshold=0)
+    colours = [bar.get_facecolor() for bar in sorted(ax.patches, key=lambda b: b.get_x())]
+    assert colours[:2] == [to_rgba(INFORMATIVE_COLOR)] * 2
+    assert colours[2] == to_rgba(NON_INFORMATIVE_COLOR)
+    assert "threshold" not in _texts(ax.get_legend().get_texts()) and not ax.get_lines()
+
+
+def test_names_with_dollar_signs_are_drawn_as_text_not_math(traversal):
+    # "$\\frac$" is malformed math markup: drawing it as math would raise when rendered
+    names = ["a$\\frac$", "b$x$"]
+    axes = [plot_heatmap(np.eye(2), row_labels=names, col_labels=names),
+            plot_kl([1.0, 2.0], labels=names),
+            plot_training_history([{"a$\\frac$": 1.0}, {"a$\\frac$": 0.5}]),
+            plot_lsdi_tradeoff(pd.DataFrame({"model": names, "reconstruction_error": [1, 2],
+                                             "lsdi": [0.5, 0.6]}))]
+    grid, curves, _, _ = traversal
+    figure = plot_traversals(grid[:2], curves[:2], latent_labels=names,
+                             feature_labels=[f"f$\\frac${j}" for j in range(7)])
+    for figure in [ax.figure for ax in axes] + [figure]:
+        figure.canvas.draw()
+        texts = [t for t in figure.findobj(matplotlib.text.Text)
+                 if "\\frac$" in t.get_text() or "b$x$" in t.get_text()]  # not the axes' own
+        assert texts and not any(t.get_parse_math() for t in texts)
+    plt.close("all")
 
 
 # --------------------------------------------------------------------------------------
@@ -260,6 +291,7 @@ def test_plot_traversals_default_max_features_and_grid_layout():
         ({"latent_labels": ["a", "b"]}, "latent_labels"),
         ({"feature_labels": ["a"]}, "feature_labels"),
         ({"latents": [5]}, "latents"),
+        ({"latents": [True]}, "latents: True is neither a label nor an index"),
         ({"features": ["nope"]}, "features"),
         ({"max_features": 0}, "max_features"),
     ],

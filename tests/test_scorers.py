@@ -141,6 +141,18 @@ def test_make_scorer_bad_arguments():
             make_disentanglement_scorer(metric)
     with pytest.raises(TypeError, match="Unknown parameter"):
         make_disentanglement_scorer("lsdi", n_anchors=10)
+    # Values are checked when the scorer is built: at scoring time, GridSearchCV would turn
+    # the error into NaN scores. FVH-LT-only scorers check dbsr_ls_params as evaluate does.
+    for metric in ["lsdi", "fvh_lt"]:
+        for params, match in [
+            ({"threshold": -1}, "'threshold' parameter of evaluate"),
+            ({"random_state": "seed"}, "'random_state' parameter of evaluate"),
+            ({"fvh_lt_params": {"n_grid": 1}}, "'n_grid' parameter of fvh_lt"),
+            ({"dbsr_ls_params": {"cv": 1}}, "'cv' parameter of dbsr_ls_from_codes"),
+            ({"dbsr_ls_params": {"n_lambdas": 1}}, "'n_lambdas' parameter of dbsr_ls_from"),
+        ]:
+            with pytest.raises(ValueError, match=match):
+                make_disentanglement_scorer(metric, **params)
     W = _blocks(2, 3)
     X = _data(W)
     with pytest.raises(TypeError, match="AlignedEnsemble"):

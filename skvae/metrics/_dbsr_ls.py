@@ -763,7 +763,8 @@ def _names(given, frame, prefix, n, what):
 
 _COMMON_PARAMS = {
     "lambdas": [StrOptions({"cv"}), "array-like"],
-    "n_lambdas": [Interval(Integral, 1, None, closed="left")],
+    # one value is lambda_max alone, where the solution is zero
+    "n_lambdas": [Interval(Integral, 2, None, closed="left")],
     "lambda_min_ratio": [Interval(Real, 0, 1, closed="neither")],
     "cv": [Interval(Integral, 2, None, closed="left")],
     "one_se": ["boolean"],
@@ -840,7 +841,7 @@ def dbsr_ls_from_codes(
     lambdas : 'cv' or pair of float, default='cv'
         ``'cv'`` to choose by cross-validation, or a fixed ``(lambda_b, lambda_s)``.
     n_lambdas : int, default=10
-        Grid size per penalty (the 2-D grid has ``n_lambdas**2`` pairs).
+        Grid size per penalty (the 2-D grid has ``n_lambdas**2`` pairs), at least 2.
     lambda_min_ratio : float, default=1e-3
         Smallest grid value relative to ``lambda_max``.
     cv : int, default=5
@@ -1014,7 +1015,7 @@ def dbsr_ls(
     lambdas : 'cv' or pair of float, default='cv'
         ``'cv'`` to choose by cross-validation, or a fixed ``(lambda_b, lambda_s)``.
     n_lambdas : int, default=10
-        Grid size per penalty.
+        Grid size per penalty, at least 2.
     lambda_min_ratio : float, default=1e-3
         Smallest grid value relative to ``lambda_max``.
     cv : int, default=5

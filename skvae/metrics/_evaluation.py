@@ -15,8 +15,8 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from skvae.metrics._dbsr_ls import DBSRLSResult, dbsr_ls_from_codes
-from skvae.metrics._fvh_lt import FVHLTResult, _rename_fvh_features, fvh_lt
+from skvae.metrics._dbsr_ls import _COMMON_PARAMS, DBSRLSResult, dbsr_ls_from_codes
+from skvae.metrics._fvh_lt import _FVH_LT_CONSTRAINTS, FVHLTResult, _rename_fvh_features, fvh_lt
 from skvae.metrics._gas import GASAggregate, GASAlignment, gas_aggregate
 from skvae.metrics._informative import (
     _final_step,
@@ -38,8 +38,9 @@ _RESERVED = {
     "fvh_lt_params": ("informative", "threshold", "random_state"),
     "dbsr_ls_params": ("informative", "random_state", "latent_names", "feature_names"),
 }
-#: The function each parameter dict is passed to.
-_TARGETS = {"fvh_lt_params": fvh_lt, "dbsr_ls_params": dbsr_ls_from_codes}
+#: The function each parameter dict is passed to, and that function's parameter constraints.
+_TARGETS = {"fvh_lt_params": (fvh_lt, _FVH_LT_CONSTRAINTS),
+            "dbsr_ls_params": (dbsr_ls_from_codes, _COMMON_PARAMS)}
 #: Largest matrix (entries) shown as a table in the HTML representations.
 _MAX_HTML_TABLE = 2000
 
@@ -98,7 +99,7 @@ def _check_params(params, name):
             f"{name} may not set {clash}: evaluate passes them itself (use evaluate's "
             "own informative, threshold and random_state arguments)."
         )
-    target = _TARGETS[name]
+    target, constraints = _TARGETS[name]
     allowed = set(inspect.signature(target).parameters) - set(_RESERVED[name])
     allowed -= {"estimator", "X", "Z"}
     unknown = sorted(set(params) - allowed)
@@ -107,7 +108,20 @@ def _check_params(params, name):
             f"{name} has unknown keys {unknown}; {target.__name__} accepts "
             f"{sorted(allowed)}."
         )
+    # The values too, before any work (and when a scorer is built, not at its first use).
+    validate_parameter_constraints({key: constraints[key] for key in params}, params,
+                                   caller_name=target.__name__)
     return params
+
+
+def _check_evaluate_arguments(arguments):
+    """Check (any subset of) :func:`evaluate`'s arguments by name, the dicts' values included.
+
+    Returns the checked ``fvh_lt_params`` and ``dbsr_ls_params`` dicts ({} for None).
+    """
+    validate_parameter_constraints({name: _EVALUATE_CONSTRAINTS[name] for name in arguments},
+                                   arguments, caller_name="evaluate")
+    return {name: _check_params(arguments.get(name), name) for name in _TARGETS}
 
 
 def _heterogeneity(matrix):
@@ -596,9 +610,7 @@ def _evaluate_fvh_lt(
     arguments = {"estimator": estimator, "X": X, "threshold": threshold,
                  "informative": informative, "fvh_lt_params": fvh_lt_params,
                  "dbsr_ls_params": dbsr_ls_params, "random_state": random_state}
-    validate_parameter_constraints(_EVALUATE_CONSTRAINTS, arguments, caller_name="evaluate")
-    fvh_lt_params = _check_params(fvh_lt_params, "fvh_lt_params")
-    _check_params(dbsr_ls_params, "dbsr_ls_params")
+    fvh_lt_params = _check_evaluate_arguments(arguments)["fvh_lt_params"]
 
     from skvae.estimators._aligned_ensemble import AlignedEnsemble  # avoid an import cycle
 

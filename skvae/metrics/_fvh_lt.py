@@ -264,6 +264,11 @@ def _traversal_variances(estimator, grid, starts, batch_size):
                 "latent rows; expected a 2-D array with one row per latent row."
             )
         decoded = decoded.astype(np.float64, copy=False).reshape(t.size, n_grid, -1)
+        if not np.isfinite(decoded).all():
+            raise ValueError(
+                "inverse_transform returned non-finite values (NaN or inf) for latent codes "
+                "of the traversal grid; FVH-LT needs a decoder with finite outputs."
+            )
         if variances is None:
             variances = np.empty((n_trav, decoded.shape[2]))
             curves = np.empty((n_latents, n_grid, decoded.shape[2]))
@@ -288,23 +293,23 @@ def _rename_fvh_features(result, feature_names):
     )
 
 
-@validate_params(
-    {
-        "estimator": "no_validation",
-        "X": ["array-like"],
-        "n_grid": [Interval(Integral, 2, None, closed="left")],
-        "grid_range": ["array-like"],
-        "anchors": [StrOptions({"data", "prior"})],
-        "n_anchors": [Interval(Integral, 1, None, closed="left")],
-        "grid_scale": [StrOptions({"auto", "prior", "data"})],
-        "feature_threshold": [Interval(Real, 0, 1, closed="both")],
-        "informative": ["array-like", None],
-        "threshold": [Interval(Real, 0, None, closed="left")],
-        "random_state": ["random_state"],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
-    },
-    prefer_skip_nested_validation=True,
-)
+_FVH_LT_CONSTRAINTS = {
+    "estimator": "no_validation",
+    "X": ["array-like"],
+    "n_grid": [Interval(Integral, 2, None, closed="left")],
+    "grid_range": ["array-like"],
+    "anchors": [StrOptions({"data", "prior"})],
+    "n_anchors": [Interval(Integral, 1, None, closed="left")],
+    "grid_scale": [StrOptions({"auto", "prior", "data"})],
+    "feature_threshold": [Interval(Real, 0, 1, closed="both")],
+    "informative": ["array-like", None],
+    "threshold": [Interval(Real, 0, None, closed="left")],
+    "random_state": ["random_state"],
+    "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+}
+
+
+@validate_params(_FVH_LT_CONSTRAINTS, prefer_skip_nested_validation=True)
 def fvh_lt(
     estimator,
     X,
@@ -417,6 +422,11 @@ def fvh_lt(
         )
     if grid_scale == "auto":
         grid_scale = "prior" if hasattr(estimator, "kl_per_latent_") else "data"
+    if grid_scale == "data" and n_samples < 2:
+        raise ValueError(
+            "grid_scale='data' scales the grid by the latents' standard deviations over X, "
+            f"which needs at least 2 rows; got {n_samples}."
+        )
 
     rng = check_random_state(random_state)
     idx = rng.choice(n_samples, size=min(n_anchors, n_samples), replace=False)

@@ -234,6 +234,11 @@ def gas_align(codes, *, reference=0, informative=None, method="greedy"):
     """
     if isinstance(codes, np.ndarray) and codes.ndim == 3:
         codes = list(codes)
+    elif isinstance(codes, np.ndarray) or hasattr(codes, "columns"):  # one run, not a list
+        raise ValueError(
+            "gas_align needs the codes of several runs: a list of 2-D arrays or a 3-D array "
+            f"(runs, samples, latents); got one array of shape {np.shape(codes)}."
+        )
     n_runs = len(codes)
     if n_runs < 2:
         raise ValueError(f"gas_align needs codes from at least 2 runs, got {n_runs}.")

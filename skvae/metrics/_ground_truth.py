@@ -45,14 +45,21 @@ __all__ = [
 # --------------------------------------------------------------------------------------
 # input checks and shared helpers
 # --------------------------------------------------------------------------------------
-def _check_codes_factors(codes, factors):
-    """Validate codes (n, K) and factors (n, L); a 1-D factor array is one factor."""
-    codes = check_array(codes, dtype=np.float64, input_name="codes")
+def _check_codes_factors(codes, factors, metric=None):
+    """Validate codes (n, K) and factors (n, L); a 1-D factor array is one factor.
+
+    With a ``metric`` name, a constant factor is an error: that metric is undefined for it.
+    """
+    codes = check_array(codes, dtype=np.float64, input_name="codes", ensure_min_samples=2)
     factors = check_array(factors, dtype=np.float64, input_name="factors", ensure_2d=False)
     if factors.ndim == 1:
         factors = factors[:, None]
     factors = check_array(factors, dtype=np.float64, input_name="factors")
     check_consistent_length(codes, factors)
+    if metric is not None:
+        constant = np.flatnonzero(np.ptp(factors, axis=0) == 0)
+        if constant.size:
+            raise ValueError(f"factors {constant.tolist()} are constant: {metric} is undefined.")
     return codes, factors
 
 
@@ -447,7 +454,7 @@ def dci_importance(
     >>> R.shape, bool(info.min() > 0.9)
     ((3, 2), True)
     """
-    codes, factors = _check_codes_factors(codes, factors)
+    codes, factors = _check_codes_factors(codes, factors, "DCI")
     rng = check_random_state(random_state)
     seed = rng.randint(np.iinfo(np.int32).max)
     if estimator is None:
@@ -571,7 +578,7 @@ def sap_score_matrix(
     >>> np.round(sap_score_matrix(np.c_[f, -2 * f, f % 2], f), 3).ravel().tolist()
     [1.0, 1.0, 0.03]
     """
-    codes, factors = _check_codes_factors(codes, factors)
+    codes, factors = _check_codes_factors(codes, factors, "SAP")
     if continuous_factors:
         zc, yc = codes - codes.mean(axis=0), factors - factors.mean(axis=0)
         n = len(codes)

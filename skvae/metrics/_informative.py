@@ -90,7 +90,8 @@ def _validate_mask(mask, n_latents, name="mask"):
         raise ValueError(f"{name} must be 1-D (one boolean per latent), got shape {mask.shape}.")
     if n_latents is not None and mask.shape[0] != n_latents:
         raise ValueError(
-            f"{name} has {mask.shape[0]} entries but the estimator has {n_latents} latents."
+            f"{name} has {mask.shape[0]} entries, one per latent, but there are {n_latents} "
+            "latents."
         )
     return mask.copy()
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from skvae.metrics._evaluation import _evaluate_fvh_lt, evaluate
+from skvae.metrics._evaluation import _check_evaluate_arguments, _evaluate_fvh_lt, evaluate
 
 __all__ = [
     "DisentanglementScorer",
@@ -97,6 +97,8 @@ class DisentanglementScorer:
             raise TypeError(
                 f"Unknown parameter(s) {bad} for evaluate; valid ones: {list(_EVALUATE_PARAMS)}."
             )
+        # Now, not at the first scoring: a grid search would turn the error into NaN scores.
+        _check_evaluate_arguments(params)
         self.metric = metric if isinstance(metric, str) else list(metrics)
         self.params = {**_DEFAULT_PARAMS, **params}
 

@@ -3,10 +3,15 @@
 # Authors: The skvae developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from numbers import Real
+
 import numpy as np
 
 #: Smallest KL shown by :func:`plot_kl` on its log axis (smaller values are drawn at it).
 KL_FLOOR = 1e-5
+#: Text properties of names from the data (features, latents, models): a ``$`` in a column
+#: name is a character, not the start of matplotlib's math markup.
+LITERAL = {"parse_math": False}
 INFORMATIVE_COLOR = "tab:blue"
 NON_INFORMATIVE_COLOR = "lightgray"
 
@@ -94,8 +99,8 @@ def plot_heatmap(
         height = min(30.0, max(3.0, 0.4 * n_rows + 1.5))
         _, ax = plt.subplots(figsize=(width, height), layout="constrained")
     image = ax.imshow(values, cmap=cmap, aspect="auto", interpolation="nearest")
-    ax.set_xticks(np.arange(n_cols), labels=col_labels, rotation=45, ha="right")
-    ax.set_yticks(np.arange(n_rows), labels=row_labels)
+    ax.set_xticks(np.arange(n_cols), labels=col_labels, rotation=45, ha="right", **LITERAL)
+    ax.set_yticks(np.arange(n_rows), labels=row_labels, **LITERAL)
     ax.set_xlabel("feature")
     ax.set_ylabel("latent")
     if title is not None:
@@ -108,7 +113,7 @@ def latent_ticks(ax, labels):
     """One x tick per latent bar, slanted when the labels would overlap."""
     crowded = len(labels) > 8 or max(len(str(label)) for label in labels) > 4
     ax.set_xticks(np.arange(len(labels)), labels=labels, rotation=45 if crowded else 0,
-                  ha="right" if crowded else "center")
+                  ha="right" if crowded else "center", **LITERAL)
 
 
 def plot_kl(kl, *, threshold=0.1, labels=None, ax=None, title=None):
@@ -124,7 +129,8 @@ def plot_kl(kl, *, threshold=0.1, labels=None, ax=None, title=None):
         Non-negative mean KL per latent in nats; a fitted skvae estimator stands for its
         ``kl_per_latent_``, with its latent names as default ``labels``.
     threshold : float, default=0.1
-        Informativeness threshold in nats.
+        Informativeness threshold in nats (>= 0). A threshold of 0 (every latent with a
+        positive KL is informative) has no line on the log axis.
     labels : list of str of length n_latents, default=None
         Latent names for the x ticks. Default: ``z0, z1, ...``.
     ax : matplotlib.axes.Axes, default=None
@@ -155,8 +161,8 @@ def plot_kl(kl, *, threshold=0.1, labels=None, ax=None, title=None):
         raise ValueError(f"kl must be a non-empty 1-D array, got shape {kl.shape}.")
     if not np.all(np.isfinite(kl)) or (kl < 0).any():
         raise ValueError("kl must hold finite non-negative values (nats).")
-    if not threshold > 0:
-        raise ValueError(f"threshold must be positive for a log axis, got {threshold!r}.")
+    if isinstance(threshold, bool) or not (isinstance(threshold, Real) and 0 <= threshold < np.inf):
+        raise ValueError(f"threshold must be a non-negative number (nats), got {threshold!r}.")
     labels = _check_labels(labels, kl.size, "labels", "z")
 
     if ax is None:
@@ -170,7 +176,8 @@ def plot_kl(kl, *, threshold=0.1, labels=None, ax=None, title=None):
     ]:
         if mask.any():
             ax.bar(position[mask], height[mask], color=color, edgecolor="black", label=name)
-    ax.axhline(threshold, color="black", linestyle="--", linewidth=1, label="threshold")
+    if threshold > 0:  # 0 is at minus infinity on the log axis
+        ax.axhline(threshold, color="black", linestyle="--", linewidth=1, label="threshold")
     ax.set_yscale("log")
     ax.set_ylim(bottom=KL_FLOOR)
     latent_ticks(ax, labels)

@@ -7,7 +7,7 @@ import numbers
 
 import numpy as np
 
-from skvae.plotting._heatmap import _pyplot
+from skvae.plotting._heatmap import LITERAL, _pyplot
 
 _SKIPPED_KEYS = ("epoch", "dur")
 
@@ -79,7 +79,8 @@ def plot_training_history(history, *, keys=None, ax=None):
         ax.plot(epochs, values, marker="o" if len(history) < 30 else None, label=key)
     ax.set_xlabel("epoch")
     ax.set_ylabel("value")
-    ax.legend()
+    for text in ax.legend().get_texts():
+        text.set(**LITERAL)
     return ax
 
 
@@ -140,7 +141,7 @@ def plot_lsdi_tradeoff(frame, *, x="reconstruction_error", y="lsdi", label="mode
         xerr = None if errors["xerr"] is None else errors["xerr"][i]
         yerr = None if errors["yerr"] is None else errors["yerr"][i]
         ax.errorbar(xs[i], ys[i], xerr=xerr, yerr=yerr, fmt="o", capsize=3, label=name)
-        ax.annotate(name, (xs[i], ys[i]), xytext=(5, 5), textcoords="offset points")
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
+        ax.annotate(name, (xs[i], ys[i]), xytext=(5, 5), textcoords="offset points", **LITERAL)
+    ax.set_xlabel(x, **LITERAL)
+    ax.set_ylabel(y, **LITERAL)
     return ax

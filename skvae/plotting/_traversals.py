@@ -6,7 +6,7 @@
 import numpy as np
 
 from skvae._base import _check_positive_integers
-from skvae.plotting._heatmap import _check_labels, _pyplot
+from skvae.plotting._heatmap import LITERAL, _check_labels, _pyplot
 
 
 def _check_curves(curves):
@@ -34,7 +34,8 @@ def _select(selection, labels, name):
             if item not in labels:
                 raise ValueError(f"{name}: unknown label {item!r}.")
             index.append(labels.index(item))
-        elif isinstance(item, (int, np.integer)) and -len(labels) <= item < len(labels):
+        elif (isinstance(item, (int, np.integer)) and not isinstance(item, bool)
+              and -len(labels) <= item < len(labels)):
             index.append(int(item) % len(labels))
         else:
             raise ValueError(
@@ -125,11 +126,12 @@ def _traversals_figure(new_figure, grid, curves, *, latent_labels, feature_label
             shown = columns
         for j in shown:
             ax.plot(grid[k], curves[k, :, j], label=feature_labels[j])
-        ax.set_title(latent_labels[k])
+        ax.set_title(latent_labels[k], **LITERAL)
         ax.set_xlabel("latent value")
         if panel % n_cols == 0:
             ax.set_ylabel("decoded mean")
-        ax.legend(fontsize="small")
+        for text in ax.legend(fontsize="small").get_texts():
+            text.set(**LITERAL)
     return fig
 
 
@@ -200,6 +202,7 @@ def plot_traversal_images(curves, image_shape, *, latent_labels, latents=None):
                 ax.imshow(images[r, g], cmap="gray", vmin=vmin, vmax=vmax)
             ax.set_axis_off()
         axes[r, 0].text(
-            -0.1, 0.5, latent_labels[k], transform=axes[r, 0].transAxes, ha="right", va="center"
+            -0.1, 0.5, latent_labels[k], transform=axes[r, 0].transAxes, ha="right", va="center",
+            **LITERAL,
         )
     return fig
