@@ -3,11 +3,14 @@
 # Authors: The skvae developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import importlib
 import json
 import re
 import shlex
+import signal
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import joblib
@@ -16,11 +19,13 @@ import pandas as pd
 import pytest
 import torch
 from PIL import Image
+from skorch.callbacks import Callback
 
+from skvae.cli import _main as cli_main
 from skvae.cli import main
 from skvae.cli._compare import COLUMNS as COMPARE_COLUMNS
 from skvae.cli._data import MIN_ROWS, read_table
-from skvae.cli._main import build_parser
+from skvae.cli._main import CLIError, build_parser
 from skvae.cli._models import read_data
 from skvae.cli._report import REPORT_FILES
 from skvae.datasets import make_factor_analysis
@@ -256,6 +261,15 @@ def bad_tables(tmp_path_factory):
     qmark = abc.rename(columns={"a": "feat 1"}).astype(object)
     qmark.iloc[7, 0] = "?"
     qmark.to_csv(root / "qmark.csv", index=False)
+    pd.DataFrame(rng.normal(size=(60, 3)), columns=list("abc")).to_csv(root / "r60.csv",
+                                                                        index=False)
+    (root / "headeronly.csv").write_text("a,b,c,d\n")
+    _write_lines(root / "dup.csv", ["a,a,b,c"] + ["1,2,3,4", "5,6,7,9"] * 40)
+    pd.DataFrame(rng.normal(size=(60, 40)), columns=[f"x{j}" for j in range(40)]).to_csv(
+        root / "wide.csv", index=False)
+    # quoted decimal commas in a comma-separated file, and the same unquoted
+    _write_lines(root / "dc.csv", ["a,b,c"] + ['"0,123","-1,5","2,25"', '"1,5","0,25","-3"'] * 30)
+    _write_lines(root / "dc_unquoted.csv", ["a,b,c"] + ["0,123,-1,5,2,25"] * 60)
     return root
 
 
@@ -293,7 +307,30 @@ ERRORS = [
     (["tune", "{root}/nan.csv", "--beta", "1,x"], "argument --beta: not a comma-separated"),
     (["tune", "{root}/nan.csv", "--model", "factorvae", "--capacity", "1,2"],
      "--capacity does not apply to --model factorvae"),
-    (["tune", "{root}/nan.csv", "--beta", "1", "--cv", "1"], "--cv must be at least 2"),
+    (["tune", "{root}/nan.csv", "--beta", "1", "--cv", "1"],
+     "argument --cv: must be at least 2, got 1"),
+    (["tune", "{root}/nan.csv", "--beta", "1", "--cv", "0"],
+     "argument --cv: must be at least 2, got 0"),
+    (["tune", "{root}/r60.csv", "--gamma", "0", "--cv", "15"],
+     "--cv 15 leaves 4 held-out rows per fold (60 rows); at least 25 are needed: use --cv 2,"),
+    (["tune", "{root}/r60.csv", "--gamma", "0", "--cv", "13"],
+     "--cv 13 leaves 4 to 5 held-out rows per fold (60 rows); at least 25 are needed"),
+    (["tune", "{root}/nan.csv", "--dropna", "--gamma", "0", "--cv", "4"],
+     "--cv 4 leaves 24 to 25 held-out rows per fold (98 rows); at least 25 are needed: use "
+     "--cv 3 or less, or more rows"),
+    (["report", "{root}/headeronly.csv"], "headeronly.csv has too few rows: 0 usable"),
+    (["report", "{root}/dup.csv"], "dup.csv has duplicate column names: a"),
+    (["compare", "{root}/wide.csv", "--models", "pca,fastica,fa", "--test-size", "0.5",
+      "--linear-components", "35"],
+     "--linear-components must be between 1 and 30 (the number of training rows, "
+     "--test-size 0.5), got 35"),
+    (["compare", "{root}/wide.csv", "--models", "fa", "--test-size", "0.5",
+      "--linear-components", "31"], "--linear-components must be between 1 and 30"),
+    (["report", "{root}/dc_unquoted.csv", "--decimal", ","],
+     "the rows of dc_unquoted.csv have more fields than its header (3 columns); with --sep , "
+     'and --decimal , the decimal commas must be in quoted fields ("0,5")'),
+    (["report", "{root}/r60.csv", "--sep", ";", "--decimal", ";"],
+     "--sep and --decimal are both ';'"),
     (["report", "{root}/broken.csv"], "cannot read"),
     (["report", "{root}/nan.csv", "--dropna", "--out", "{root}/text.csv"],
      "exists and is not a directory"),
@@ -312,7 +349,8 @@ ERRORS = [
                                           "c); if the file uses a decimal comma, give "
                                           "--decimal ','"),
     (["report", "{root}/semi_comma.csv", "--sep", ",", "--decimal", ","],
-     "--sep and --decimal are both ,"),
+     "semi_comma.csv reads as a single column 'a;b;c' (separator ','); give the file's "
+     "separator with --sep, e.g. --sep ';'"),
     (["report", "{root}/latin.csv"], "codec can't decode byte 0xe9 in position 6: unexpected "
                                      "end of data; give the file's encoding with --encoding"),
     (["report", "{root}/latin.csv", "--encoding", "latin-1"],
@@ -518,6 +556,242 @@ def test_help_lists_subcommands(capsys):
     assert main(["report", "--help"]) == 0
     out = capsys.readouterr().out
     assert "summary.json keys:" in out and "--dropna" in out
+
+
+# ------------------------------------------------------------------ audit 3
+def test_tune_scoring_failure_is_one_line_error(bad_tables, tmp_path, capsys, monkeypatch):
+    """A scorer that fails stops the search with its message (was: KeyError/TypeError)."""
+    from skvae.cli import _tune
+
+    def fail(self, estimator, X, y=None):
+        raise ValueError("scoring failed on purpose")
+
+    monkeypatch.setattr(_tune.TuneScorer, "__call__", fail)
+    status = main(["tune", str(bad_tables / "r60.csv"), "--gamma", "0,1", "--cv", "2",
+                   *FAST, "--out", str(tmp_path)])
+    assert status == 2
+    assert capsys.readouterr().err.strip() == "skvae tune: error: scoring failed on purpose"
+    assert not list(tmp_path.iterdir())  # no tune.csv or model.joblib of a broken search
+
+
+class _CtrlC(Callback):
+    """Sends SIGINT to this process at the end of the first epoch of every fit."""
+
+    fits = []
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) == 1:
+            type(self).fits.append(1)
+            signal.raise_signal(signal.SIGINT)
+
+
+INTERRUPTED = {
+    "report": (["--runs", "1"], "report.html"),
+    "report_runs2": (["--runs", "2"], "report.html"),
+    "compare": (["--models", "vae,betavae", "--runs", "1"], "compare.csv"),
+    "tune": (["--model", "betavae", "--beta", "1,4", "--cv", "2"], "tune.csv"),
+}
+
+
+@pytest.mark.parametrize("case", INTERRUPTED)
+def test_ctrl_c_during_an_in_process_fit(case, csv_path, tmp_path, capsys, monkeypatch):
+    """The estimators swallow Ctrl-C in fit; the command still stops with status 130."""
+    command = case.split("_")[0]
+    options, output = INTERRUPTED[case]
+    module = importlib.import_module(f"skvae.cli._{command}")
+    make_vae = module.make_vae
+
+    def with_ctrl_c(*args, **kwargs):
+        return make_vae(*args, **kwargs).set_params(callbacks=[_CtrlC()])
+
+    monkeypatch.setattr(module, "make_vae", with_ctrl_c)
+    monkeypatch.setattr(_CtrlC, "fits", [])
+    handler = signal.getsignal(signal.SIGINT)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Training was interrupted")
+        status = main([command, str(csv_path), "--target", "label", *options, *FAST,
+                       "--max-iter", "3", "--out", str(tmp_path)])
+    assert status == 130
+    assert capsys.readouterr().err.strip().endswith(f"skvae {command}: interrupted")
+    assert not (tmp_path / output).exists() and not (tmp_path / "model.joblib").exists()
+    assert _CtrlC.fits == [1]  # the next fits (runs, models, candidates) are not started
+    assert signal.getsignal(signal.SIGINT) is handler  # the command's handler is gone
+    assert not cli_main.interrupted()
+
+
+def test_catch_interrupts_records_and_restores():
+    previous = signal.getsignal(signal.SIGINT)
+    with cli_main.catch_interrupts():
+        handler = signal.getsignal(signal.SIGINT)
+        assert handler is not previous and not cli_main.interrupted()
+        with pytest.raises(KeyboardInterrupt):  # as Python's own handler does
+            handler(signal.SIGINT, None)
+        assert cli_main.interrupted()
+        with pytest.raises(KeyboardInterrupt):
+            cli_main.raise_if_interrupted()
+    assert signal.getsignal(signal.SIGINT) is previous
+    assert not cli_main.interrupted()
+    cli_main.raise_if_interrupted()  # nothing recorded outside a command
+
+
+def test_bundled_target_stays_out_with_another_target():
+    table = read_table("white_wine", target="alcohol", max_rows=60)
+    assert table.excluded == {"alcohol": "target", "quality": "target"}
+    assert "quality" not in table.frame.columns and table.frame.shape[1] == 10
+    assert ("excluded the bundled table's own target column 'quality' too (besides --target "
+            "'alcohol')") in table.notes
+    table = read_table("white_wine", target="quality", max_rows=60)
+    assert table.excluded == {"quality": "target"}
+    with pytest.raises(CLIError, match="--columns includes the target 'quality'"):
+        read_table("white_wine", target="alcohol", columns="pH,quality")
+
+
+def test_decimal_comma_file_with_dots_is_not_read_as_decimals(tmp_path):
+    """menge holds thousands separators (2.188): not a decimal point with --decimal ','."""
+    rng = np.random.RandomState(0)
+    lines = ["preis;menge;gewicht"] + [
+        f"{str(round(p, 2)).replace('.', ',')};{m // 1000}.{m % 1000:03d};"
+        f"{str(round(g, 3)).replace('.', ',')}"
+        for p, m, g in zip(rng.uniform(1, 50, 60), rng.randint(1000, 3000, 60),
+                           rng.uniform(0.01, 1, 60))]
+    _write_lines(tmp_path / "german.csv", lines)
+    with pytest.raises(CLIError) as info:  # two columns left: menge is not read
+        read_table(str(tmp_path / "german.csv"), decimal=",", columns="preis,menge")
+    assert "--columns: not numeric: menge" in str(info.value)
+    frame = pd.read_csv(tmp_path / "german.csv", sep=";", dtype=str)
+    frame["extra"] = frame["preis"].str.replace(",", "9")
+    frame.to_csv(tmp_path / "german2.csv", sep=";", index=False)
+    table = read_table(str(tmp_path / "german2.csv"), decimal=",")
+    assert list(table.frame.columns) == ["preis", "gewicht", "extra"]
+    assert table.excluded == {"menge": "not numeric"}
+    assert table.notes[0] == (
+        "excluded 1 non-numeric column(s): menge; menge: values with '.', which --decimal "
+        "',' does not read (a thousands separator? remove it from the file)")
+    # a few values with '.' in a decimal-comma column are named, not read as decimals
+    frame.loc[:2, "gewicht"] = "0.5"
+    frame.to_csv(tmp_path / "german3.csv", sep=";", index=False)
+    table = read_table(str(tmp_path / "german3.csv"), decimal=",", dropna=True)
+    assert table.n_dropped == 3 and not (table.frame["gewicht"] == 0.5).any()
+    assert "column 'gewicht' has 3 non-numeric values ('0.5')" in table.notes[1]
+
+
+def test_thousands_separator_hint_does_not_suggest_decimal_comma(tmp_path):
+    rng = np.random.RandomState(0)
+    _write_lines(tmp_path / "t.csv", ["a;b;c"] + [
+        f"{int(n) // 1000},{int(n) % 1000:03d};{x:.3f};{y:.3f}"
+        for n, x, y in zip(rng.randint(1000, 9999, 60), rng.normal(size=60),
+                           rng.normal(size=60))])
+    table = read_table(str(tmp_path / "t.csv"))
+    assert table.excluded == {"a": "not numeric"}
+    assert table.notes[0] == ("excluded 1 non-numeric column(s): a; a: ',' as in 1,037 (a "
+                              "thousands separator? it is not read: remove it from the file)")
+    assert "--decimal" not in table.notes[0]
+    # a decimal comma still gets the hint
+    _write_lines(tmp_path / "d.csv", ["a;b;c"] + [
+        f"{x:.2f};{x:.3f};{y:.3f}".replace(".", ",", 1)
+        for x, y in zip(rng.normal(size=60), rng.normal(size=60))])
+    table = read_table(str(tmp_path / "d.csv"))
+    assert table.notes[0].endswith("; if the file uses a decimal comma, give --decimal ','")
+
+
+def test_quoted_decimal_commas_in_a_comma_separated_file(bad_tables):
+    for options in ({"decimal": ","}, {"decimal": ",", "sep": ","}):
+        table = read_table(str(bad_tables / "dc.csv"), **options)
+        assert table.frame.iloc[:2].to_numpy().tolist() == [[0.123, -1.5, 2.25],
+                                                            [1.5, 0.25, -3.0]]
+    with pytest.raises(CLIError, match="if the file uses a decimal comma, give --decimal ','"):
+        read_table(str(bad_tables / "dc.csv"))
+
+
+def test_empty_columns_and_trailing_separators(tmp_path):
+    """Excel exports: a separator at the end of every line, or of the data rows only."""
+    rows = [f"{i},{i % 7}.5,{-i}," for i in range(60)]
+    _write_lines(tmp_path / "both.csv", ["a,b,c,"] + rows)
+    _write_lines(tmp_path / "rows.csv", ["a,b,c"] + rows)
+    _write_lines(tmp_path / "empty.csv", ["a,b,c,d"] + rows)
+    expected = [[0.0, 0.5, 0.0], [1.0, 1.5, -1.0]]
+    table = read_table(str(tmp_path / "both.csv"))
+    assert table.frame.iloc[:2].to_numpy().tolist() == expected
+    assert table.excluded == {"Unnamed: 3": "empty"}
+    assert table.notes == ["excluded 1 empty column(s) (no values): Unnamed: 3"]
+    table = read_table(str(tmp_path / "empty.csv"))
+    assert table.frame.iloc[:2].to_numpy().tolist() == expected
+    assert table.excluded == {"d": "empty"}
+    table = read_table(str(tmp_path / "rows.csv"))  # was: a as the index, c empty
+    assert list(table.frame.columns) == ["a", "b", "c"] and table.notes == []
+    assert table.frame.iloc[:2].to_numpy().tolist() == expected
+    _write_lines(tmp_path / "rows2.csv", ["a,b,c"] + [row + "," for row in rows])
+    table = read_table(str(tmp_path / "rows2.csv"))
+    assert table.frame.iloc[:2].to_numpy().tolist() == expected
+    assert table.notes == ["the rows of rows2.csv end with 2 separator(s) more than its "
+                           "header: the empty last field(s) are left out"]
+    with pytest.raises(CLIError, match="--columns: no values in d"):
+        read_table(str(tmp_path / "empty.csv"), columns="a,d")
+    # rows with a first field more than the header (R's write.table): row names
+    _write_lines(tmp_path / "names.csv", ["a,b"] + [f"r{i},{i},{i % 5}" for i in range(60)])
+    table = read_table(str(tmp_path / "names.csv"))
+    assert table.frame.iloc[:2].to_numpy().tolist() == [[0.0, 0.0], [1.0, 1.0]]
+    assert "are row names, left out" in table.notes[0]
+
+
+def test_duplicate_names_only_from_the_header(tmp_path):
+    _write_lines(tmp_path / "t.csv", ["a,a.1,b"] + ["1,2,3", "4,5,7"] * 30)
+    assert list(read_table(str(tmp_path / "t.csv")).frame.columns) == ["a", "a.1", "b"]
+
+
+def test_boolean_column_with_an_empty_cell(tmp_path):
+    """True/False columns are 1/0, complete or not; an empty cell is a missing value."""
+    rng = np.random.RandomState(0)
+    flags = ["True", "False"] * 30
+    rows = [f"{x:.3f},{y:.3f},{f}" for x, y, f in zip(rng.normal(size=60),
+                                                     rng.normal(size=60), flags)]
+    _write_lines(tmp_path / "full.csv", ["a,b,flag"] + rows)
+    rows[5] = rows[5].rsplit(",", 1)[0] + ","
+    _write_lines(tmp_path / "gap.csv", ["a,b,flag"] + rows)
+    full = read_table(str(tmp_path / "full.csv"))
+    gap = read_table(str(tmp_path / "gap.csv"), dropna=True)
+    assert list(full.frame.columns) == list(gap.frame.columns) == ["a", "b", "flag"]
+    assert gap.n_dropped == 1
+    assert full.frame["flag"].drop(index=5).tolist() == gap.frame["flag"].tolist()
+    assert set(gap.frame["flag"]) == {0.0, 1.0}
+    with pytest.raises(CLIError, match=r"1 of 60 rows have missing .* \(in flag \(1\)\)"):
+        read_table(str(tmp_path / "gap.csv"))
+
+
+def test_report_model_takes_the_documented_feature_columns(report, csv_path, capsys):
+    """The documented recipe: model.transform(table[summary['dataset']['features']])."""
+    assert main(["report", "--help"]) == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "joblib.load(path).transform(table[features])" in help_text
+    assert "summary.json's dataset.features" in help_text
+    rst = (Path(__file__).resolve().parents[1] / "doc" / "user_guide" / "cli.rst").read_text(
+        encoding="utf-8")
+    assert "model.transform(table[features])" in rst
+    features = _json(report / "summary.json")["dataset"]["features"]
+    table = pd.read_csv(csv_path)  # with the text column and the label left out
+    model = joblib.load(report / "model.joblib")
+    assert np.asarray(model.transform(table[features])).shape == (300, 4)
+    with pytest.raises(ValueError, match="feature names"):
+        model.transform(table)
+
+
+def test_quiet_silences_missing_glyph_warnings(tmp_path):
+    frame = pd.DataFrame(np.random.RandomState(0).normal(size=(60, 3)),
+                         columns=["温度", "压力", "ünï"])
+    frame.to_csv(tmp_path / "u.csv", index=False)
+    argv = ["report", str(tmp_path / "u.csv"), "--runs", "1", "--max-iter", "1",
+            "--n-components", "2", "--n-jobs", "1"]
+    glyphs = {}
+    for quiet in (False, True):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            status = main([*argv, "--out", str(tmp_path / str(quiet))]
+                          + (["-q"] if quiet else []))
+        assert status == 0
+        glyphs[quiet] = [w for w in caught if "missing from font" in str(w.message)]
+    if not glyphs[False]:
+        pytest.skip("the font has these glyphs")
+    assert glyphs[True] == []
 
 
 # ------------------------------------------------------------------ README

@@ -10,8 +10,8 @@ import time
 import numpy as np
 
 from skvae.cli import _html
-from skvae.cli._data import note, positive_int
-from skvae.cli._main import CLIError
+from skvae.cli._data import MIN_TEST_ROWS, note, positive_int
+from skvae.cli._main import CLIError, raise_if_interrupted
 from skvae.cli._models import (
     LINEAR_MODELS,
     VAE_MODELS,
@@ -32,8 +32,6 @@ from skvae.cli._models import (
 )
 
 DEFAULT_MODELS = "vae,betavae,factorvae,bfvae,pca"
-#: Fewest held-out rows (the evaluation cross-validates DBSR-LS on them).
-MIN_TEST_ROWS = 25
 #: Columns of compare.csv (and of each entry of compare.json's "models").
 COLUMNS = [
     "model", "estimator", "n_components", "n_informative", "lsdi", "lsdi_sd",
@@ -126,13 +124,20 @@ def linear_components(text):
     return number
 
 
-def _linear_components(args, vae_rows, n_features):
-    limit = n_features
+def _linear_components(args, vae_rows, n_features, n_train):
+    """Components of the linear baselines and the rule that gave them.
+
+    At most the number of features and of training rows: PCA refuses more, FastICA and
+    factor analysis would quietly fit fewer.
+    """
+    limit = min(n_features, n_train)
     if args.linear_components != "auto":
         n = args.linear_components
         if not 1 <= n <= limit:
+            what = ("the number of features" if n_features <= n_train
+                    else f"the number of training rows, --test-size {args.test_size:g}")
             raise CLIError(f"--linear-components must be between 1 and {limit} "
-                           f"(the number of features), got {n}")
+                           f"({what}), got {n}")
         return n, "given"
     if vae_rows:
         found = int(round(float(np.median([row["n_informative"] for row in vae_rows]))))
@@ -193,9 +198,10 @@ def run(args):
     if not 0.05 <= args.test_size <= 0.5:
         raise CLIError(f"--test-size must be between 0.05 and 0.5, got {args.test_size}")
     table = read_data(args)
-    _linear_components(args, [], table.frame.shape[1])  # check a given number early
     X_train, X_test = train_test_split(table.frame, test_size=args.test_size,
                                        random_state=args.seed)
+    n_features = table.frame.shape[1]
+    _linear_components(args, [], n_features, len(X_train))  # check a given number early
     if len(X_test) < MIN_TEST_ROWS:
         raise CLIError(f"only {len(X_test)} held-out rows (--test-size {args.test_size:g} of "
                        f"{len(table.frame)}); at least {MIN_TEST_ROWS} are needed: use a larger "
@@ -220,13 +226,15 @@ def run(args):
                                         random_state=args.seed)
             pipe = Pipeline([("standardscaler", StandardScaler().set_output(transform="pandas")),
                              ("model", model)]).fit(X_train)
+            raise_if_interrupted()  # the fit swallows Ctrl-C: compare no half-trained model
             if args.runs == 1:
                 bar.update(1)
             seconds = time.perf_counter() - tic
             evaluation = evaluate(pipe, X_test, random_state=args.seed)
             rows[name] = _row(name, pipe, evaluation, pipe[0].transform(X_test), seconds)
             fitted[name] = pipe
-        n_linear, rule = _linear_components(args, list(rows.values()), table.frame.shape[1])
+        n_linear, rule = _linear_components(args, list(rows.values()), n_features,
+                                            len(X_train))
         for name in linears:
             tic = time.perf_counter()
             pipe = Pipeline([("standardscaler", StandardScaler().set_output(transform="pandas")),

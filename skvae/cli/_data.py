@@ -4,6 +4,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import csv
+import re
 import shlex
 import sys
 import warnings
@@ -18,6 +19,9 @@ from skvae.cli._main import CLIError
 #: Fewest rows a table must keep (after dropping missing values) to be evaluated: the
 #: runs, the DBSR-LS 5-fold cross-validation and a held-out split all need rows.
 MIN_ROWS = 50
+#: Fewest held-out rows of ``compare``'s split and of each ``tune`` fold: the evaluation
+#: cross-validates DBSR-LS (5 folds) on them.
+MIN_TEST_ROWS = 25
 #: Fewest feature columns: a latent-by-feature matrix with one column says nothing.
 MIN_FEATURES = 2
 #: Rows of the simulated bundled tables (FA15, FA24, FA100).
@@ -170,7 +174,16 @@ def sniff_sep(path, *, decimal=".", encoding="utf-8"):
         return ","  # reading the file with it reports any problem
 
 
+def _header_names(path, *, sep, encoding):
+    """The column names on the first line of a CSV file, as written (stripped)."""
+    names = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, encoding=encoding,
+                        skipinitialspace=True, na_filter=False).iloc[0]
+    return [str(n).strip() for n in names]
+
+
 def _read_file(path, *, sep=None, decimal=".", encoding="utf-8", na_values=None):
+    """The table of a CSV or Parquet file, and notes on how it was read."""
+    notes = []
     parquet = _has_suffix(path, _PARQUET_SUFFIXES)
     if parquet:
         try:
@@ -183,24 +196,71 @@ def _read_file(path, *, sep=None, decimal=".", encoding="utf-8", na_values=None)
                     f"reading Parquet ({path}) needs pyarrow, which is not installed: "
                     "pip install pyarrow"
                 ) from None
-        reader = pd.read_parquet
+
+        def reader(p, **options):
+            return pd.read_parquet(p), False
     else:
         if sep is None:
             sep = ("\t" if _has_suffix(path, (".tsv", ".tsv.gz"))
                    else sniff_sep(path, decimal=decimal, encoding=encoding))
-        if sep == decimal:
+        # ',' both ways reads decimal commas in quoted fields ("0,5"); unquoted ones add
+        # fields to their rows, which is refused below
+        if sep == decimal and decimal != ",":
             raise CLIError(f"--sep and --decimal are both {_sep_name(sep)}")
 
-        def reader(p):
-            with warnings.catch_warnings():  # read_table sorts out columns of mixed types
+        def reader(p, **options):
+            """The table, and whether rows have more fields than the header."""
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", pd.errors.ParserWarning)
+                # read_table sorts out columns of mixed types
                 warnings.simplefilter("ignore", pd.errors.DtypeWarning)
-                return pd.read_csv(p, sep=sep, decimal=decimal, encoding=encoding,
-                                   na_values=na_values, skipinitialspace=True)
+                frame = pd.read_csv(p, sep=sep, decimal=decimal, encoding=encoding,
+                                    na_values=na_values, skipinitialspace=True, **options)
+            longer = False
+            for warning in caught:
+                if (issubclass(warning.category, pd.errors.ParserWarning)
+                        and "does not match length of data" in str(warning.message)):
+                    longer = True
+                else:
+                    warnings.warn_explicit(warning.message, warning.category,
+                                           warning.filename, warning.lineno)
+            return frame, longer
+    quote = ('; with --sep , and --decimal , the decimal commas must be in quoted fields '
+             '("0,5")') if sep == decimal else ""
     try:
-        frame = reader(path)
+        # index_col=False: pandas would take the first field(s) of rows longer than the
+        # header as the row index, shifting the columns; it drops their last fields instead
+        frame, longer = reader(path, index_col=False)
+        if longer and frame.shape[1] > 1:
+            # pandas' default read tells which fields are extra: the first ones (its index)
+            # hold row names (R's write.table), the last ones, when all empty, come from a
+            # separator at the end of every data row (e.g. Excel exports)
+            shifted, _ = reader(path)
+            n_extra = shifted.index.nlevels
+            trailing = (shifted.shape[1] > n_extra
+                        and shifted.iloc[:, -n_extra:].isna().all(axis=None))
+            if quote and not trailing:
+                raise CLIError(f"the rows of {path.name} have more fields than its header "
+                               f"({frame.shape[1]} columns){quote}")
+            if trailing:
+                notes.append(
+                    f"the rows of {path.name} end with {n_extra} separator(s) more than its "
+                    "header: the empty last field(s) are left out")
+            else:
+                frame = shifted
+                notes.append(
+                    f"the rows of {path.name} have {n_extra} more field(s) than its header: "
+                    "the first field(s) of each row, without a column name, are row names, "
+                    "left out")
+        if not parquet and any(re.fullmatch(r".+\.[0-9]+", str(c)) for c in frame.columns):
+            # pandas renames a repeated name a to a.1: look at the header itself
+            names = [n for n in _header_names(path, sep=sep, encoding=encoding) if n]
+            twice = sorted({n for i, n in enumerate(names) if n in names[:i]})
+            if twice:
+                raise CLIError(f"{path.name} has duplicate column names: {_short_list(twice)}")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        hint = ""
+        hint = quote if isinstance(exc, pd.errors.ParserError) else ""
         if isinstance(exc, UnicodeDecodeError) and not parquet:
             hint = "; give the file's encoding with --encoding (e.g. --encoding latin-1)"
         raise CLIError(f"cannot read {path} as a table: {first}{hint}") from None
@@ -212,7 +272,11 @@ def _read_file(path, *, sep=None, decimal=".", encoding="utf-8", na_values=None)
                 f"{path.name} reads as a single column {header!r} (separator {sep!r}); "
                 f"give the file's separator with --sep, e.g. --sep {_sep_name(others[0])}"
             )
-    return frame
+    return frame, notes
+
+
+#: A number written with ``,`` as thousands separator, e.g. ``1,037`` or ``-12,345,678``.
+_THOUSANDS = re.compile(r"[+-]?[1-9][0-9]{0,2}(?:,[0-9]{3})+")
 
 
 def _as_numbers(values, decimal):
@@ -220,13 +284,48 @@ def _as_numbers(values, decimal):
 
     Returns the values as float (NaN where a value is not a number) and whether at least
     ``MIN_NUMERIC_FRACTION`` of the non-empty values are numbers (and one at least).
+    ``True``/``False`` are 1 and 0 (pandas reads a column of them with an empty cell as
+    text). With a decimal mark other than ``.``, a value holding ``.`` is not a number:
+    it may be a thousands separator (``2.188``), which is not read.
     """
-    text = values.astype(str)
+    if values.dtype == object:
+        values = values.map(lambda v: int(v) if isinstance(v, (bool, np.bool_)) else v)
+    text = values.astype(str).str.strip()
     if decimal != ".":
+        text = text.where(~text.str.contains(".", regex=False))
         text = text.str.replace(decimal, ".", regex=False)
     numbers = pd.to_numeric(text, errors="coerce")
     n_numbers = int(numbers.notna().sum())
     return numbers, n_numbers > 0 and n_numbers >= MIN_NUMERIC_FRACTION * values.notna().sum()
+
+
+def _marks_hint(frame, columns, decimal):
+    """A hint for text columns that would be numbers with another decimal mark (or none).
+
+    With ``--decimal ','``: values holding ``.``. Otherwise: values holding ``,``, either
+    decimal commas (``--decimal ','`` reads them) or thousands separators (``1,037``,
+    which no option reads: ``--decimal ','`` would read it as 1.037).
+    """
+    if decimal == ",":
+        dots = [c for c in columns
+                if _as_numbers(frame[c].astype(str).str.replace(".", "", regex=False), ",")[1]]
+        if not dots:
+            return ""
+        return (f"; {_short_list(dots)}: values with '.', which --decimal ',' does not read "
+                "(a thousands separator? remove it from the file)")
+    if decimal != ".":
+        return ""
+    commas = [c for c in columns if _as_numbers(frame[c], ",")[1]]
+    thousands = [c for c in commas if frame[c].dropna().astype(str).str.strip().map(
+        lambda v: "," not in v or bool(_THOUSANDS.fullmatch(v))).all()]
+    decimals = [c for c in commas if c not in thousands]
+    hint = ""
+    if decimals:
+        hint += "; if the file uses a decimal comma, give --decimal ','"
+    if thousands:
+        hint += (f"; {_short_list(thousands)}: ',' as in 1,037 (a thousands separator? it "
+                 "is not read: remove it from the file)")
+    return hint
 
 
 def _non_numeric(column, tokens):
@@ -296,13 +395,13 @@ def read_table(source, *, columns=None, target=None, index_col=None, dropna=Fals
     source = DEFAULT_DATASET if source is None else str(source)
     path = Path(source).expanduser()
     if path.is_file():
-        frame = _read_file(path, sep=sep, decimal=decimal, encoding=encoding,
-                           na_values=na_values)
+        frame, read_notes = _read_file(path, sep=sep, decimal=decimal, encoding=encoding,
+                                       na_values=na_values)
         name, description, default_target = path.name, f"file {path}", None
     elif path.is_dir():
         raise CLIError(f"{source} is a directory; give a CSV or Parquet file")
     elif _canonical(source) in BUNDLED:
-        name = _canonical(source)
+        name, read_notes = _canonical(source), []
         frame, default_target, description = BUNDLED[name](seed)
     elif _has_suffix(source, _CSV_SUFFIXES + _PARQUET_SUFFIXES) or "/" in source:
         raise CLIError(f"no such file: {source}")
@@ -315,9 +414,9 @@ def read_table(source, *, columns=None, target=None, index_col=None, dropna=Fals
     if frame.columns.has_duplicates:
         twice = sorted(set(frame.columns[frame.columns.duplicated()]))
         raise CLIError(f"{name} has duplicate column names: {_short_list(twice)}")
-    table = Table(frame=frame, name=name, description=description, n_rows_read=len(frame))
+    table = Table(frame=frame, name=name, description=description, n_rows_read=len(frame),
+                  notes=list(read_notes))
 
-    target = target if target is not None else default_target
     wanted = _split_names(columns) if columns is not None else []
     for option, column in (("--target", target), ("--index-col", index_col)):
         if column is not None and column not in frame.columns:
@@ -325,14 +424,19 @@ def read_table(source, *, columns=None, target=None, index_col=None, dropna=Fals
                 f"{option} {column!r} is not a column of {name}; columns: "
                 f"{_short_list(frame.columns)}"
             )
+    # a bundled table's own target stays out when --target names another column: it is
+    # the label, not a feature
+    targets = [c for c in dict.fromkeys((target, default_target)) if c is not None]
     if index_col is not None and index_col == target:
         raise CLIError(f"--index-col and --target are the same column {target!r}")
-    if target is not None:
-        table.excluded[target] = "target"
+    if index_col is not None and index_col == default_target:
+        raise CLIError(f"--index-col {index_col!r} is the target of the bundled {name}")
+    for column in targets:
+        table.excluded[column] = "target"
     if index_col is not None:
         table.excluded[index_col] = "index"
     unnamed_index = (frame.columns[:1].tolist() == [INDEX_HEADER]
-                     and INDEX_HEADER not in (target, index_col, *wanted))
+                     and INDEX_HEADER not in (*targets, index_col, *wanted))
     if unnamed_index:
         table.excluded[INDEX_HEADER] = "index"
     if columns is not None:
@@ -342,7 +446,8 @@ def read_table(source, *, columns=None, target=None, index_col=None, dropna=Fals
                 f"--columns: {', '.join(missing)} not in {name}; columns: "
                 f"{_short_list(frame.columns)}"
             )
-        for column, why in ((target, "target"), (index_col, "index column")):
+        for column, why in ([(t, "target") for t in targets]
+                            + [(index_col, "index column")]):
             if column is not None and column in wanted:
                 raise CLIError(f"--columns includes the {why} {column!r}")
         for c in frame.columns:
@@ -352,9 +457,18 @@ def read_table(source, *, columns=None, target=None, index_col=None, dropna=Fals
     else:
         candidates = [c for c in frame.columns if c not in table.excluded]
 
-    numeric, non_numeric = [], []
+    # before the columns are sorted out: a header-only file has 0 rows, whatever its columns
+    if len(frame) < MIN_ROWS:
+        raise CLIError(
+            f"{name} has too few rows: {len(frame)} usable, at least {MIN_ROWS} are needed"
+        )
+    numeric, non_numeric, empty = [], [], []
     for c in candidates:
         kind = frame[c].dtype
+        if frame[c].isna().all():  # e.g. after a trailing separator: nothing to learn from
+            empty.append(c)
+            table.excluded[c] = "empty"
+            continue
         if pd.api.types.is_bool_dtype(kind) or pd.api.types.is_numeric_dtype(kind):
             numeric.append(c)
             continue
@@ -370,14 +484,17 @@ def read_table(source, *, columns=None, target=None, index_col=None, dropna=Fals
     not_numeric = [c for c, why in table.excluded.items() if why == "not numeric"]
     if columns is not None and not_numeric:
         raise CLIError(f"--columns: not numeric: {', '.join(not_numeric)}")
-    hint = ""
-    if decimal != "," and any(_as_numbers(frame[c], ",")[1] for c in not_numeric):
-        hint = "; if the file uses a decimal comma, give --decimal ','"
+    if columns is not None and empty:
+        raise CLIError(f"--columns: no values in {', '.join(empty)}")
+    hint = _marks_hint(frame, not_numeric, decimal)
+    if empty:
+        table.notes.append(f"excluded {len(empty)} empty column(s) (no values): "
+                           f"{_short_list(empty)}")
     if not numeric:
-        raise CLIError(
-            f"{name} has no numeric column to use"
-            + (f" (not numeric: {_short_list(not_numeric)}){hint}" if not_numeric else "")
-        )
+        left_out = ([f"not numeric: {_short_list(not_numeric)}"] if not_numeric else []) + (
+            [f"empty: {_short_list(empty)}"] if empty else [])
+        raise CLIError(f"{name} has no numeric column to use"
+                       + (f" ({'; '.join(left_out)})" if left_out else "") + hint)
     if not_numeric:
         table.notes.append(
             f"excluded {len(not_numeric)} non-numeric column(s): {_short_list(not_numeric)}"
@@ -392,6 +509,11 @@ def read_table(source, *, columns=None, target=None, index_col=None, dropna=Fals
         table.notes.append(f"excluded the index column {index_col!r}")
     if target is not None:
         table.notes.append(f"excluded the target column {target!r}")
+    if default_target is not None and target is None:
+        table.notes.append(f"excluded the target column {default_target!r}")
+    elif default_target is not None and default_target != target:
+        table.notes.append(f"excluded the bundled table's own target column "
+                           f"{default_target!r} too (besides --target {target!r})")
 
     data = frame[numeric].astype(np.float64)
     data = data.replace([np.inf, -np.inf], np.nan)
@@ -428,6 +550,7 @@ def read_table(source, *, columns=None, target=None, index_col=None, dropna=Fals
         raise CLIError(
             f"{name} has {data.shape[1]} usable numeric column(s) "
             f"({_short_list(data.columns) or 'none'}); at least {MIN_FEATURES} are needed"
+            + (f" (not numeric: {_short_list(not_numeric)}){hint}" if not_numeric else "")
         )
     if max_rows is not None and len(data) > max_rows:
         table.n_subsampled = len(data) - max_rows

@@ -10,6 +10,7 @@ import numpy as np
 from sklearn.preprocessing import StandardScaler
 
 from skvae.cli._data import check_max_rows, note, positive_int
+from skvae.cli._main import raise_if_interrupted
 from skvae.cli._models import seed
 
 
@@ -47,6 +48,7 @@ def run(args):
     start = time.perf_counter()
     model = BFVAE(n_components=args.n_components, max_iter=args.max_iter,
                   random_state=args.seed).fit(X)
+    raise_if_interrupted()  # the fit swallows Ctrl-C: print nothing of a half-trained model
     seconds = time.perf_counter() - start
     error = np.mean((model.inverse_transform(model.transform(X)) - X) ** 2)
     informative = model.kl_per_latent_ > 0.1

@@ -4,8 +4,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import argparse
+import contextlib
 import logging
+import signal
 import sys
+import threading
 
 
 class CLIError(Exception):
@@ -18,6 +21,58 @@ class ArgumentParser(argparse.ArgumentParser):
     def error(self, message):
         print(f"{self.prog}: error: {message} (see '{self.prog} --help')", file=sys.stderr)
         raise SystemExit(2)
+
+
+#: While a command runs with the handler of :func:`catch_interrupts`: a list that records
+#: every Ctrl-C (SIGINT); None otherwise.
+_interrupts = None
+
+
+@contextlib.contextmanager
+def catch_interrupts():
+    """Record Ctrl-C (SIGINT) for the duration of the block.
+
+    The estimators catch ``KeyboardInterrupt`` during ``fit`` and keep the partly trained
+    model (as skorch does), so a fit cut short by Ctrl-C returns normally. The handler
+    installed here records the signal and then does what the previous handler does
+    (Python's raises ``KeyboardInterrupt``); :func:`raise_if_interrupted` then stops the
+    command after such a fit. The previous handler and record are restored on exit: the
+    command line may run in-process. Outside the main thread, or when SIGINT is not
+    handled in Python (ignored, or the system default), nothing is installed.
+    """
+    global _interrupts
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or not callable(previous):
+        yield
+        return
+    saved, record = _interrupts, []
+
+    def handler(signum, frame):
+        record.append(signum)
+        previous(signum, frame)
+
+    _interrupts = record
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        _interrupts = saved
+
+
+def interrupted():
+    """Whether Ctrl-C was pressed while the current command ran."""
+    return bool(_interrupts)
+
+
+def raise_if_interrupted():
+    """Raise ``KeyboardInterrupt`` when Ctrl-C was pressed while the command ran.
+
+    Called after the fits, whose estimators swallow the interruption: no result of a
+    half-trained model is written.
+    """
+    if interrupted():
+        raise KeyboardInterrupt
 
 
 def build_parser():
@@ -75,7 +130,9 @@ def main(argv=None):
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(message)s")
     try:
-        args.run(args)
+        with catch_interrupts():
+            args.run(args)
+            raise_if_interrupted()  # a command that missed a swallowed Ctrl-C still ends 130
     except (CLIError, FileNotFoundError, ValueError, ImportError, OSError) as exc:
         print(f"skvae {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return 2

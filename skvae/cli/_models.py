@@ -11,9 +11,10 @@ import os
 import platform
 import shlex
 import sys
+import threading
 
 from skvae.cli._data import check_max_rows, int_at_least, positive_int, read_table
-from skvae.cli._main import CLIError
+from skvae.cli._main import CLIError, raise_if_interrupted
 
 #: VAE model name -> class name in :mod:`skvae`.
 VAE_MODELS = {
@@ -229,7 +230,8 @@ def add_fit_options(parser, *, default_out):
     out.add_argument("--out", metavar="DIR", default=default_out,
                      help=f"output directory, created if needed (default: {default_out})")
     out.add_argument("-q", "--quiet", action="store_true",
-                     help="no progress bar and no notes (errors are still printed)")
+                     help="no progress bar, notes or missing-glyph warnings of the "
+                          "figures (errors are still printed)")
     out.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                      help="log progress details")
 
@@ -327,6 +329,10 @@ def progress(total, *, desc, quiet):
     sequential, process and Dask backends alike); it is wrapped here, for the
     duration of the block, to advance the bar. Yields the bar (``bar.update(n)``
     counts work done outside joblib), or a stand-in without output when ``quiet``.
+
+    In the main thread (joblib's sequential backend: ``--n-jobs 1``, a GPU), a task that
+    ends after Ctrl-C stops the work (:func:`~skvae.cli._main.raise_if_interrupted`):
+    the estimators swallow the interruption of a fit, and the other fits would go on.
     """
     from joblib import Parallel
     from tqdm.auto import tqdm
@@ -341,6 +347,8 @@ def progress(total, *, desc, quiet):
         if step > 0:
             parallel._skvae_counted = count
             bar.update(min(step, max(0, bar.total - bar.n)))
+        if threading.current_thread() is threading.main_thread():
+            raise_if_interrupted()
         return original(parallel)
 
     Parallel.print_progress = print_progress

@@ -6,11 +6,13 @@
 import argparse
 import textwrap
 import time
+import warnings
 
 import numpy as np
 
 from skvae.cli import _html
 from skvae.cli._data import note, positive_int
+from skvae.cli._main import raise_if_interrupted
 from skvae.cli._models import (
     HYPER_FLAGS,
     VAE_MODELS,
@@ -60,8 +62,11 @@ Files written into DIR:
   runs.csv         one row per run: run, seed, reference, n_informative, lsdi,
                    lsdi_fvh_lt, lsdi_dbsr_ls, reconstruction_error
   kl.png, fvh_lt.png, dbsr_ls.png, traversals.png, stability.png (--runs >= 2)
-  model.joblib     the fitted Pipeline(StandardScaler, AlignedEnsemble or model):
-                   joblib.load(path).transform(table) gives the aligned codes
+  model.joblib     the fitted Pipeline(StandardScaler, AlignedEnsemble or model). It
+                   takes the feature columns only, those of summary.json's
+                   dataset.features in that order (not the target, text, constant or
+                   index columns left out): with features = that list,
+                   joblib.load(path).transform(table[features]) gives the aligned codes
 These files, when DIR holds them from an earlier report, are removed before the new
 report is written; other files in DIR are left alone.
 
@@ -134,6 +139,9 @@ def fit_report_model(args, table, *, hyper, n_jobs, desc):
                      ("model", model)])
     with progress(args.runs, desc=desc, quiet=args.quiet) as bar:
         pipe.fit(table.frame)
+        # the estimators swallow Ctrl-C (they keep the partly trained model): stop here
+        # rather than report on a half-trained model
+        raise_if_interrupted()
         if args.runs == 1:
             bar.update(1)
     return pipe
@@ -159,7 +167,11 @@ def run(args):
                             desc=f"{args.model} runs")
     fit_seconds = time.perf_counter() - tic
     result = _evaluate(args, pipe, table)
-    figures = _figures(args, result)
+    with warnings.catch_warnings():  # local: no filter outlives the command
+        if args.quiet:  # e.g. column names in a script the font lacks
+            warnings.filterwarnings("ignore", message=r"Glyph .* missing from font",
+                                    category=UserWarning)
+        figures = _figures(args, result)
     remove_outputs(out, REPORT_FILES)
     files = _write(args, out, pipe, result, figures)
     total = time.perf_counter() - start

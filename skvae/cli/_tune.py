@@ -10,8 +10,8 @@ import time
 
 import numpy as np
 
-from skvae.cli._data import note, positive_int
-from skvae.cli._main import CLIError
+from skvae.cli._data import MIN_TEST_ROWS, int_at_least, note
+from skvae.cli._main import CLIError, raise_if_interrupted
 from skvae.cli._models import (
     HYPER_FLAGS,
     VAE_MODELS,
@@ -42,10 +42,11 @@ DESCRIPTION = textwrap.fill(
 )
 EPILOG = f"""\
 Every combination of the listed values is fitted on --cv folds of the standardised table
-(Pipeline(StandardScaler, model)) and scored on the held-out fold; the best by mean LSDI
-is refitted on all rows. Flags only apply to models that have the parameter (beta:
-bfvae, betavae, annealedvae; capacity: bfvae, annealedvae; gamma: bfvae, factorvae,
-betatcvae; lambda-od: bfvae, dipvae).
+(Pipeline(StandardScaler, model)) and scored on the held-out fold, which needs at least
+{MIN_TEST_ROWS} rows (--cv at most rows / {MIN_TEST_ROWS}); the best by mean LSDI is refitted on
+all rows. A fit or score that fails stops the search with its error. Flags only apply to
+models that have the parameter (beta: bfvae, betavae, annealedvae; capacity: bfvae,
+annealedvae; gamma: bfvae, factorvae, betatcvae; lambda-od: bfvae, dipvae).
 
 Scores per candidate and fold: {', '.join(METRICS)} (elbo: mean ELBO in nats;
 neg_mse: minus the reconstruction mean squared error on standardised features).
@@ -57,7 +58,8 @@ Files written into DIR: tune.csv (cv_results_: one row per candidate, the parame
 columns named after them, mean_/std_/rank_test_<metric>, split<i>_test_<metric>, fit and
 score times), tune.json (keys: command, versions, dataset, settings, grid, n_candidates,
 best_params, best_score, best_index, best_scores, files) and model.joblib (the best
-candidate refitted on all rows).
+candidate refitted on all rows; like report's, it transforms table[features], with
+features = tune.json's dataset.features, not the columns left out).
 """
 
 
@@ -77,8 +79,9 @@ def add_parser(subparsers):
         group.add_argument(f"--{flag.replace('_', '-')}", type=float_list, default=None,
                            metavar="X1,X2,...",
                            help=f"values of {param} (models: {', '.join(models)})")
-    group.add_argument("--cv", type=positive_int, default=3, metavar="N",
-                       help="cross-validation folds (default: 3)")
+    group.add_argument("--cv", type=int_at_least(2), default=3, metavar="N",
+                       help=f"cross-validation folds, each of at least {MIN_TEST_ROWS} "
+                            "held-out rows (default: 3)")
     group.add_argument("--scheduler", metavar="ADDRESS",
                        help="run the fits on the Dask cluster at ADDRESS (e.g. tcp://host:8786)")
     add_fit_options(parser, default_out="skvae_tune")
@@ -134,6 +137,23 @@ def _backend(address):
         client.close()
 
 
+def check_folds(cv, n_rows):
+    """Raise CLIError when a fold of ``cv``-fold cross-validation holds out too few rows.
+
+    Every held-out fold is scored, DBSR-LS included (itself cross-validated), so it needs
+    ``MIN_TEST_ROWS`` rows, as ``compare``'s held-out part does.
+    """
+    smallest, largest = n_rows // cv, -(-n_rows // cv)
+    if smallest < MIN_TEST_ROWS:
+        rows = f"{smallest}" if smallest == largest else f"{smallest} to {largest}"
+        most = max(2, n_rows // MIN_TEST_ROWS)
+        raise CLIError(
+            f"--cv {cv} leaves {rows} held-out rows per fold ({n_rows} rows); at least "
+            f"{MIN_TEST_ROWS} are needed: use --cv {most}{' or less' if most > 2 else ''}, "
+            "or more rows"
+        )
+
+
 def run(args):
     import pandas as pd
     from sklearn.model_selection import GridSearchCV, KFold
@@ -151,12 +171,11 @@ def run(args):
             f"nothing to search: give lists of values for {' / '.join(applicable)}"
             if applicable else f"--model {args.model} has no hyperparameter flag to search"
         )
-    if args.cv < 2:
-        raise CLIError(f"--cv must be at least 2, got {args.cv}")
     check_n_jobs(args.n_jobs)
     check_device(args.device)
     check_out_dir(args.out)
     table = read_data(args)
+    check_folds(args.cv, len(table.frame))
     out = make_out_dir(args.out)
     for message in table.notes:  # after every check: an error stays a single line
         note(args, message)
@@ -175,10 +194,16 @@ def run(args):
         refit="lsdi",
         cv=KFold(args.cv, shuffle=True, random_state=args.seed),
         n_jobs=n_jobs,
-        error_score=np.nan,
+        # A failed fit or score stops the search with its own error (a ValueError: one
+        # line, exit status 2) instead of a NaN score: the scorer returns a dict, which
+        # scikit-learn cannot stand in for with a float when scoring fails (it crashed with
+        # a KeyError or TypeError), and a NaN candidate ranked last would hide the cause.
+        # The fold size is checked above, so valid input does not fail here.
+        error_score="raise",
     )
     with progress(n_fits + 1, desc="fits", quiet=args.quiet) as bar, _backend(args.scheduler):
         search.fit(table.frame)
+        raise_if_interrupted()  # the fits swallow Ctrl-C: write nothing of a cut search
         bar.update(1)  # the refit of the best candidate
 
     results = pd.DataFrame(search.cv_results_).drop(columns=["params"])
