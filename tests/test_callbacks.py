@@ -7,6 +7,7 @@ import pickle
 
 import numpy as np
 import pytest
+import torch
 from sklearn.preprocessing import StandardScaler
 from skorch.callbacks import EarlyStopping
 
@@ -56,6 +57,24 @@ def test_early_stopping_on_the_index_keeps_the_best_epoch(table):
     # load_best restored the weights of the best epoch: scoring the final model gives its score
     final = make_disentanglement_scorer("fvh_lt")(model, table.astype(np.float32))
     assert final == scores[best_epoch - 1] != scores[-1]
+
+
+def test_checkpoint_keeps_the_parameters_of_the_best_scored_epoch(table, tmp_path):
+    # The pattern the user guide shows; skorch's Checkpoint once failed on every monitor.
+    from skorch.callbacks import Checkpoint
+
+    scoring = DisentanglementScoring("fvh_lt", X=table, max_rows=None)
+    checkpoint = Checkpoint(monitor="fvh_lt_best", dirname=str(tmp_path))
+    model = _model(max_iter=8, callbacks=[scoring, checkpoint]).fit(table)
+    scores = [row["fvh_lt"] for row in model.history_]
+    saved = [row["event_cp"] for row in model.history_]
+    assert saved == [row["fvh_lt_best"] for row in model.history_] and saved[0]
+    best = int(np.argmax(scores))  # the last save is the best epoch's
+    assert max(i for i, flag in enumerate(saved) if flag) == best
+    model.module_.load_state_dict(torch.load(tmp_path / "params.pt"))
+    rows = table.astype(np.float32)
+    model.kl_per_latent_ = model._mean_kl(rows)  # the KL of the loaded parameters
+    assert make_disentanglement_scorer("fvh_lt")(model, rows) == scores[best] != scores[-1]
 
 
 def test_the_last_epoch_is_scored_when_the_built_in_early_stopping_fires(table):
