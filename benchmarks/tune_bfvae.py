@@ -28,6 +28,15 @@ LSDI (0.810) but failed the sanity check (a fourth informative latent in one FA1
 A check outside the search (tune_bfvae_check.md) found ``beta=0.5`` as good on FA100 but
 slightly worse than ``beta=1`` on the 8x8 digits (Bernoulli likelihood).
 
+After the capacity ramp was fixed to count the last, partial batch of each epoch (it had
+ended 3-6 % early), the capacity configurations were rerun (``--configs C5 C10 C10-gamma2
+C25 --append``). At R = 2, ``C5`` then passed the sanity check, and ``C5`` (0.788),
+``beta0.5`` (0.786) and ``C10`` (0.773) tied, so that the reconstruction tie-break chose
+``C10``. With R = 5 for these three (``--configs beta0.5 C5 C10 --runs 5 --out
+tune_bfvae_r5``), only ``beta0.5`` passes the sanity check (``C5``: a fourth latent in one
+FA15 run; ``C10``: FDR 0.05 on FA24) and is chosen: the default stands, and R = 2 is too
+few seeds to separate these three.
+
 Outputs: benchmarks/results/tune_bfvae.csv (one row per dataset x configuration),
 tune_bfvae.json (setting, summary, chosen configuration, rule) and tune_bfvae.md.
 
