@@ -477,7 +477,8 @@ _EVALUATE_CONSTRAINTS = {
 
 @validate_params(
     _EVALUATE_CONSTRAINTS,
-    # False: the user's fvh_lt_params / dbsr_ls_params are checked by fvh_lt and dbsr_ls
+    # False: fvh_lt and dbsr_ls_from_codes check what evaluate passes them (the user's
+    # fvh_lt_params / dbsr_ls_params are also checked up front, by _check_params)
     prefer_skip_nested_validation=False,
 )
 def evaluate(
